@@ -99,10 +99,7 @@ def parse_template(fmt: str, style: str) -> tuple[dict[str, Any], dict[str, Any]
         if style == "{":
             return None
         raise ValueError(f"fmt looks like a JSON template but is not valid JSON: {error}") from None
-    if not isinstance(parsed, dict):
-        if style == "{":
-            return None
-        raise ValueError(f"fmt as a JSON template must be an object, not {type(parsed).__name__}")
+    # json.loads of text starting with "{" is a dict or an error.
     options = parsed.pop(OPTIONS_KEY, {})
     if not isinstance(options, dict):
         raise TypeError(f"{OPTIONS_KEY!r} in the fmt template must be a JSON object")

@@ -1,0 +1,180 @@
+"""The encoders and the one fallback chain they share."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import json
+import pathlib
+import sys
+import uuid
+from collections import OrderedDict
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+import pytest
+from conftest import strict_loads
+
+from jsonlog import JsonEncoder, OrjsonEncoder, encoders
+from jsonlog.encoders import default, sanitize
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = 2
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Shy:
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+    def __repr__(self) -> str:
+        return "Shy()"
+
+
+def _traceback() -> Any:
+    try:
+        raise ValueError("v")
+    except ValueError:
+        return sys.exc_info()[2]
+
+
+class TestDefault:
+    """default() gives every type its documented JSON stand-in."""
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            (datetime.datetime(2024, 1, 2, 3, 4, 5, 6), "2024-01-02T03:04:05.000006"),
+            (datetime.date(2024, 1, 2), "2024-01-02"),
+            (datetime.time(3, 4, 5), "03:04:05"),
+            (datetime.timedelta(minutes=1, milliseconds=500), 60.5),
+            (decimal.Decimal("1.10"), "1.10"),
+            (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+            (Color.RED, "red"),
+            (Color, ["red", 2]),
+            (b"\xfb\xff", "-_8="),
+            (bytearray(b"ab"), "YWI="),
+            ({3, 1, 2}, [1, 2, 3]),
+            (frozenset({"b", "a"}), ["a", "b"]),
+            (pathlib.PurePosixPath("/tmp/x"), "/tmp/x"),
+            (ValueError("bad"), "ValueError: bad"),
+            (ValueError, "ValueError"),
+            (Point(1, 2), {"x": 1, "y": 2}),
+            (MappingProxyType({"a": 1}), {"a": 1}),
+            (Shy(), "Shy()"),
+        ],
+        ids=lambda v: type(v).__name__,
+    )
+    def test_types(self, value: Any, expected: Any) -> None:
+        """Each type in the chain."""
+        assert default(value) == expected
+
+    def test_unsortable_set_keeps_its_items(self) -> None:
+        """A set of mixed types becomes a list in any order."""
+        assert sorted(map(str, default({1, "a"}))) == ["1", "a"]
+
+    def test_traceback(self) -> None:
+        """A traceback object becomes its text."""
+        assert default(_traceback()).startswith('File "')
+
+    def test_chain_user_hook_first(self) -> None:
+        """A user hook runs first; its failure falls through to default()."""
+        hook = encoders.chain(lambda o: "mine" if isinstance(o, complex) else 1 / 0)
+        assert hook(1j) == "mine"
+        assert hook(datetime.date(2024, 1, 1)) == "2024-01-01"
+        assert encoders.chain(None) is default
+
+
+class TestSanitize:
+    """sanitize() makes any structure JSON-safe without touching the input."""
+
+    def test_input_is_not_modified(self) -> None:
+        """The caller's objects are copied, never changed."""
+        inner = {1: float("nan")}
+        data = {"a": [inner, "\ud800"]}
+        assert sanitize(data) == {"a": [{"1": None}, "\\ud800"]}
+        assert data == {"a": [inner, "\ud800"]}
+        assert 1 in inner
+
+    def test_shared_objects_are_not_cycles(self) -> None:
+        """The same list twice (not nested in itself) is kept both times."""
+        shared = [1]
+        assert sanitize({"a": shared, "b": shared}) == {"a": [1], "b": [1]}
+
+    def test_keys(self) -> None:
+        """Keys use orjson's spellings for scalars and the chain for the rest."""
+        keys = {True: 1, None: 2, 1.5: 3, Color.BLUE: 4, (1,): 5, "\udc80": 6, 10**5000: 7}
+        result = sanitize(keys)
+        assert list(result) == [
+            "true",
+            "null",
+            "1.5",
+            "2",
+            "(1,)",
+            "\\udc80",
+            f"<int of {(10**5000).bit_length()} bits>",
+        ]
+
+    def test_hook_returning_the_object_stops(self) -> None:
+        """A hook that hands the object back does not loop forever."""
+        assert sanitize({"x": Shy()}, hook=lambda o: o) == {"x": "Shy()"}
+
+    def test_int_enum_and_float_enum(self) -> None:
+        """Int and float enums go through the chain (their value)."""
+
+        class Level(enum.IntEnum):
+            HIGH = 3
+
+        assert sanitize([Level.HIGH]) == [3]
+
+
+class TestOrjsonEncoder:
+    """orjson with every keyword honoured."""
+
+    def test_bytes_compact(self) -> None:
+        """Compact UTF-8 bytes by default."""
+        assert OrjsonEncoder()({"a": "é"}) == '{"a":"é"}'.encode()
+
+    def test_option_passthrough(self) -> None:
+        """orjson flags pass through."""
+        out = OrjsonEncoder(option=orjson.OPT_SORT_KEYS)({"b": 1, "a": 2})
+        assert out == b'{"a":2,"b":1}'
+
+    def test_indent_true_is_two(self) -> None:
+        """indent=True is orjson's own two-space indentation."""
+        assert OrjsonEncoder(indent=True)({"a": 1}) == b'{\n  "a": 1\n}'
+
+
+class TestJsonEncoder:
+    """The stdlib encoder refuses non-strict output so the formatter can sanitize."""
+
+    @pytest.mark.parametrize("ensure_ascii", [True, False])
+    def test_lone_surrogate_raises(self, ensure_ascii: bool) -> None:
+        """A lone surrogate makes it raise, in both ASCII modes."""
+        with pytest.raises(ValueError, match="surrogate"):
+            JsonEncoder(ensure_ascii=ensure_ascii)({"a": "\ud800"})
+
+    def test_surrogate_pairs_are_fine(self) -> None:
+        """An astral character escapes as a valid pair."""
+        out = JsonEncoder()({"a": "\U0001f600"})
+        assert strict_loads(out) == {"a": "\U0001f600"}
+
+    def test_nan_raises(self) -> None:
+        """NaN makes it raise instead of writing invalid JSON."""
+        with pytest.raises(ValueError, match="JSON compliant"):
+            JsonEncoder()({"a": float("nan")})
+
+    def test_defaults_like_json_dumps(self) -> None:
+        """Default output equals json.dumps with the chain."""
+        data = {"a": [1, "é"], "d": datetime.date(2024, 1, 1), "o": OrderedDict(b=1)}
+        assert JsonEncoder()(data) == json.dumps(data, default=default)
