@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import datetime
 import errno
 import io
 import json
@@ -15,6 +16,7 @@ import sys
 import textwrap
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -654,6 +656,23 @@ class TestPerProcessRollover:
         handler.handle(make_record("26 October"))
         assert Path(f"{handler.baseFilename}.2026-10-25").read_bytes() == b"25 October\n"
 
+    def test_local_time_without_dst_change(self, tmp_path: Path, berlin_time: None) -> None:
+        """In local time, a day is named by its local date, not its UTC date."""
+        handler = PerProcessTimedRotatingFileHandler(tmp_path / "app", "midnight")
+        handler.handle(make_record("19 November"))
+        # 2026-11-20 00:00 CET, which is still 19 November in UTC.
+        handler.rolloverAt = utc_timestamp(2026, 11, 19, 23)
+        handler.handle(make_record("20 November"))
+        assert Path(f"{handler.baseFilename}.2026-11-19").read_bytes() == b"19 November\n"
+
+    def test_at_time(self, tmp_path: Path) -> None:
+        """atTime moves the daily rollover to that time of day, as in TimedRotatingFileHandler."""
+        handler = PerProcessTimedRotatingFileHandler(
+            tmp_path / "app", "midnight", utc=True, atTime=datetime.time(3, 30), delay=True
+        )
+        assert handler.rolloverAt % 86400 == 3 * 3600 + 30 * 60
+        assert time.time() < handler.rolloverAt <= time.time() + 86400
+
 
 @pytest.fixture
 def berlin_time() -> Iterator[None]:
@@ -826,6 +845,92 @@ class TestForkAwareness:
         for worker, proc in enumerate(procs):
             records = read_json_lines(tmp_path / f"app.MainProcess-{proc.pid}.log")
             assert records == [{"worker": worker, "seq": seq} for seq in range(3000)]
+
+
+GUNICORN_INI = """
+[loggers]
+keys=root,app
+
+[handlers]
+keys=perprocess
+
+[formatters]
+keys=json
+
+[logger_root]
+level=WARNING
+handlers=
+
+[logger_app]
+level=INFO
+handlers=perprocess
+propagate=0
+qualname=app
+
+[handler_perprocess]
+class=jsonlog.handlers.PerProcessTimedRotatingFileHandler
+args=({prefix!r}, 'midnight', 1, 7)
+kwargs={{'delay': True}}
+formatter=json
+
+[formatter_json]
+format={{"pid": %(process)d, "message": "%(message)s"}}
+"""
+
+WSGI_APP = """
+import logging
+
+log = logging.getLogger("app")
+
+
+def app(environ, start_response):
+    log.info("request %s", environ["QUERY_STRING"])
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+"""
+
+
+class TestGunicorn:
+    def test_workers_write_their_own_files(self, tmp_path: Path) -> None:
+        """Real gunicorn workers, configured by --log-config in the master, get one file each."""
+        (tmp_path / "wsgi_app.py").write_text(WSGI_APP)
+        (tmp_path / "logging.ini").write_text(GUNICORN_INI.format(prefix=str(tmp_path / "app")))
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", "127.0.0.1:0"),
+                *("--log-config", str(tmp_path / "logging.ini"), "--chdir", str(tmp_path)),
+                "wsgi_app:app",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=subprocess_env(),
+        )
+        try:
+            url = wait_for_gunicorn_url(server)
+            for number in range(60):
+                with urllib.request.urlopen(f"{url}/?{number}", timeout=10) as response:
+                    assert response.read() == b"ok"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        files = {int(path.stem.rsplit("-", 1)[1]): path for path in tmp_path.glob("app.*.log")}
+        records = {pid: read_json_lines(path) for pid, path in files.items()}
+        assert server.pid not in files
+        assert all(record["pid"] == pid for pid, rows in records.items() for record in rows)
+        numbers = Counter(r["message"] for rows in records.values() for r in rows)
+        assert numbers == Counter(f"request {number}" for number in range(60))
+
+
+def wait_for_gunicorn_url(server: subprocess.Popen[str]) -> str:
+    """Read gunicorn's log until it says where it listens, and return that URL."""
+    assert server.stderr is not None
+    for line in server.stderr:
+        if "Listening at: " in line:
+            url = line.split("Listening at: ", 1)[1].split()[0]
+            # Keep draining stderr so the server never blocks on a full pipe.
+            threading.Thread(target=server.stderr.read, daemon=True).start()
+            return url
+    raise AssertionError("gunicorn exited before listening")
 
 
 class TestBytesStreamHandler:
