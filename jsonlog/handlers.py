@@ -2,25 +2,29 @@
 
 Each file handler here writes a record, terminator included, with one ``write(2)`` on a
 descriptor opened with ``O_APPEND``. Nothing is buffered in the process, which is what
-makes them fork-safe (a child cannot inherit half-written records and write them twice)
-and what lets several processes append to one file without interleaving lines.
+makes them fork-safe (a child never inherits its parent's unwritten records, so it cannot
+write them a second time) and what lets several processes append to one file without
+interleaving lines. ``logging.FileHandler`` flushes after every record too, so this costs
+no extra system calls.
 
 What is and is not safe across processes:
 
 * Appending to one regular file on a local filesystem from many processes, each with its
   own ``O_APPEND`` descriptor (``SharedFileHandler``): safe. POSIX makes the seek to the
-  end and the write one atomic step, so no record overwrites another; Linux local
-  filesystems (ext4, xfs, btrfs, tmpfs) also write one ``write(2)`` contiguously, whatever
-  its size, so lines never interleave. ``PIPE_BUF`` (4096 bytes) is the limit for pipes
-  and FIFOs, not for regular files.
+  end and the write one atomic step, so no record overwrites another. Linux local
+  filesystems (ext4, xfs, btrfs, tmpfs) also hold the file's lock for the whole
+  ``write(2)``, so a record is contiguous whatever its size and lines never interleave.
+  ``PIPE_BUF`` (4096 bytes on Linux) is a limit for pipes and FIFOs, not regular files.
 * Appending on NFS or other network filesystems: not safe. NFS emulates ``O_APPEND`` on the
   client, so records from different hosts or processes can overwrite each other.
+* Appending from several processes on Windows: not safe. The C runtime emulates
+  ``O_APPEND`` with a seek followed by a write.
 * A pipe (stdout piped into a collector): one ``write(2)`` of at most ``PIPE_BUF`` bytes is
   atomic; longer records from different processes can interleave.
 * Rotating a shared file from inside the processes that write it: not safe, whichever
   process renames it races the others. Use one file per process
   (``PerProcessTimedRotatingFileHandler``), or rotate from outside with ``logrotate``
-  ``copytruncate``.
+  ``copytruncate`` (which loses the lines written between its copy and its truncation).
 """
 
 from __future__ import annotations
@@ -275,7 +279,7 @@ class PerProcessTimedRotatingFileHandler(logging.handlers.TimedRotatingFileHandl
         """Rename this process's file to its dated backup name and delete its oldest backups."""
         backup = self.rotation_filename(f"{self.baseFilename}.{self._period_suffix()}")
         # Scheduled first, so a failing rename is reported once per period, not per record.
-        self.rolloverAt = self.computeRollover(int(time.time()))
+        self.rolloverAt = self._next_rollover(int(time.time()))
         fd, self._fd = self._fd, None
         _close_quietly(fd)
         # An existing backup (the clock went back) is kept; this file grows instead.
@@ -331,6 +335,18 @@ class PerProcessTimedRotatingFileHandler(logging.handlers.TimedRotatingFileHandl
             pid=os.getpid(),
         )
         return os.path.abspath(os.path.join(self._directory, name))
+
+    def _next_rollover(self, now: int) -> int:
+        """Return the next rollover time, as TimedRotatingFileHandler.doRollover computes it."""
+        next_at = self.computeRollover(now)
+        daily_local = not self.utc and (self.when == "MIDNIGHT" or self.when.startswith("W"))
+        if sys.version_info < (3, 13) and daily_local:
+            # Before 3.13, computeRollover counts seconds, not wall-clock days, and doRollover
+            # corrects for a DST change in between (3.13 moved that into computeRollover).
+            dst_now = time.localtime(now).tm_isdst
+            if time.localtime(next_at).tm_isdst != dst_now:
+                next_at += 3600 if dst_now else -3600
+        return next_at
 
     def _period_suffix(self) -> str:
         """Return the date suffix of the period ending now, as TimedRotatingFileHandler does."""

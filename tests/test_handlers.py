@@ -665,6 +665,35 @@ class TestPerProcessRollover:
         handler.handle(make_record("20 November"))
         assert Path(f"{handler.baseFilename}.2026-11-19").read_bytes() == b"19 November\n"
 
+    @pytest.mark.parametrize(
+        ("now", "next_rollover"),
+        [
+            # 2026-03-29 00:00:05 CET; the next midnight, 30 March, is in CEST.
+            pytest.param(
+                utc_timestamp(2026, 3, 28, 23) + 5, utc_timestamp(2026, 3, 29, 22), id="spring"
+            ),
+            # 2026-10-25 00:00:05 CEST; the next midnight, 26 October, is in CET.
+            pytest.param(
+                utc_timestamp(2026, 10, 24, 22) + 5, utc_timestamp(2026, 10, 25, 23), id="autumn"
+            ),
+        ],
+    )
+    def test_next_local_midnight_across_dst_change(
+        self,
+        tmp_path: Path,
+        berlin_time: None,
+        monkeypatch: pytest.MonkeyPatch,
+        now: int,
+        next_rollover: int,
+    ) -> None:
+        """After a local-time rollover, the next is at the next local midnight, across DST too."""
+        handler = PerProcessTimedRotatingFileHandler(tmp_path / "app", "midnight")
+        handler.handle(make_record("before"))
+        handler.rolloverAt = now - 5
+        monkeypatch.setattr(time, "time", lambda: float(now))
+        handler.handle(make_record("after"))
+        assert handler.rolloverAt == next_rollover
+
     def test_at_time(self, tmp_path: Path) -> None:
         """atTime moves the daily rollover to that time of day, as in TimedRotatingFileHandler."""
         handler = PerProcessTimedRotatingFileHandler(
