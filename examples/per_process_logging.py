@@ -1,0 +1,63 @@
+"""Log from several worker processes, each into a file of its own.
+
+The handler is created once, before the workers are forked, as gunicorn and
+``multiprocessing`` with fork do; every worker still gets its own file, named
+with its process name and pid.
+
+Run: python examples/per_process_logging.py [DIRECTORY]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import sys
+import tempfile
+from pathlib import Path
+
+from jsonlog.handlers import PerProcessTimedRotatingFileHandler
+
+
+class JsonLines(logging.Formatter):
+    """A few fields as one JSON object; jsonlog.JsonFormatter is the full version."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "time": self.formatTime(record),
+                "process": record.processName,
+                "pid": record.process,
+                "message": record.getMessage(),
+            }
+        )
+
+
+def work(worker: int) -> None:
+    log = logging.getLogger("example")
+    for step in range(5):
+        log.info("worker %d, step %d", worker, step)
+
+
+def main(argv: list[str]) -> int:
+    directory = Path(argv[0]) if argv else Path(tempfile.mkdtemp(prefix="jsonlog-example-"))
+    handler = PerProcessTimedRotatingFileHandler(directory / "app", "midnight", 1, 7, delay=True)
+    handler.setFormatter(JsonLines())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+    # fork, as gunicorn does: the workers inherit the handler made above.
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=work, args=(n,)) for n in range(3)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join()
+    logging.getLogger("example").info("all workers done")
+
+    for path in sorted(directory.glob("*.log")):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
