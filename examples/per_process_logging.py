@@ -9,28 +9,14 @@ Run: python examples/per_process_logging.py [DIRECTORY]
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import sys
 import tempfile
 from pathlib import Path
 
+from jsonlog import JsonFormatter
 from jsonlog.handlers import PerProcessTimedRotatingFileHandler
-
-
-class JsonLines(logging.Formatter):
-    """A few fields as one JSON object; jsonlog.JsonFormatter is the full version."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "time": self.formatTime(record),
-                "process": record.processName,
-                "pid": record.process,
-                "message": record.getMessage(),
-            }
-        )
 
 
 def work(worker: int) -> None:
@@ -42,7 +28,12 @@ def work(worker: int) -> None:
 def main(argv: list[str]) -> int:
     directory = Path(argv[0]) if argv else Path(tempfile.mkdtemp(prefix="jsonlog-example-"))
     handler = PerProcessTimedRotatingFileHandler(directory / "app", "midnight", 1, 7, delay=True)
-    handler.setFormatter(JsonLines())
+    handler.setFormatter(
+        JsonFormatter(
+            '{"time": "%(asctime)s", "process": "%(processName)s", "pid": "%(process)d",'
+            ' "message": "%(message)s"}'
+        )
+    )
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
     # fork, as gunicorn does: the workers inherit the handler made above.
@@ -56,6 +47,7 @@ def main(argv: list[str]) -> int:
 
     for path in sorted(directory.glob("*.log")):
         print(path)
+        print(path.read_text(encoding="utf-8"), end="")
     return 0
 
 
