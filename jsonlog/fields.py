@@ -73,10 +73,7 @@ def _whole_placeholder(text: str, style: str) -> str | None:
     if style == "$":
         match = _TEMPLATE_FIELD.fullmatch(text)
         return (match.group("braced") or match.group("named")) if match else None
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError:
-        return None
+    parts = list(string.Formatter().parse(text))  # validated by template_fields
     if len(parts) == 1 and parts[0][0] == "" and parts[0][1]:
         return _brace_base(parts[0][1])
     return None
@@ -128,18 +125,18 @@ def template_fields(template: Mapping[str, Any], style: str) -> list[str]:
         if isinstance(value, dict):
             names.extend(template_fields(value, style))
         elif isinstance(value, str):
-            if style == "%":
-                _validate_percent(value)
-            names.extend(parse_fields(value, style))
+            names.extend(_checked_fields(value, style))
     return list(dict.fromkeys(names))
 
 
-def _validate_percent(text: str) -> None:
-    if _PERCENT_FIELD.search(text):
-        try:
+def _checked_fields(text: str, style: str) -> list[str]:
+    """Return the fields of one template string, with a clear error if it is malformed."""
+    try:
+        if style == "%" and _PERCENT_FIELD.search(text):
             logging.PercentStyle(text).validate()
-        except ValueError as error:
-            raise ValueError(f"fmt template value {text!r}: {error}") from None
+        return parse_fields(text, style)
+    except ValueError as error:
+        raise ValueError(f"fmt template value {text!r}: {error}") from None
 
 
 class _Source:

@@ -129,6 +129,12 @@ class TestSanitize:
         """A hook that hands the object back does not loop forever."""
         assert sanitize({"x": Shy()}, hook=lambda o: o) == {"x": "Shy()"}
 
+    def test_raising_hook_falls_back_to_the_chain(self) -> None:
+        """A hook that raises is replaced by default() for that value."""
+        assert sanitize({"d": datetime.date(2024, 1, 1)}, hook=lambda o: 1 / 0) == {
+            "d": "2024-01-01"
+        }
+
     def test_int_enum_and_float_enum(self) -> None:
         """Int and float enums go through the chain (their value)."""
 

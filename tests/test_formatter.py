@@ -75,6 +75,10 @@ class TestFieldsFromFormat:
         """A field the record lacks comes out as null."""
         assert format_json(JsonFormatter("%(nothere)s"), make_record()) == {"nothere": None}
 
+    def test_parse_returns_the_fields(self) -> None:
+        """parse(), python-json-logger's override point, lists the selected fields."""
+        assert JsonFormatter("%(name)s %(message)s").parse() == ["name", "message"]
+
     def test_uses_time(self) -> None:
         """usesTime() reports whether asctime is selected."""
         assert JsonFormatter("%(asctime)s").usesTime()
@@ -183,6 +187,7 @@ class TestTemplate:
                 "import",
             ),
             ('{"m": "%(message)z"}', ValueError, "template value"),
+            ('{"m": "{message"}', ValueError, "template value"),
         ],
         ids=[
             "invalid-json",
@@ -190,12 +195,14 @@ class TestTemplate:
             "options-not-object",
             "bad-import",
             "bad-placeholder",
+            "bad-brace",
         ],
     )
     def test_bad_templates_fail_at_construction(self, fmt: str, error: type, match: str) -> None:
         """A broken template is a clear error when the formatter is built."""
+        style = "{" if "{message" in fmt else "%"
         with pytest.raises(error, match=match):
-            JsonFormatter(fmt)
+            JsonFormatter(fmt, style=style)
 
     def test_option_given_twice_is_an_error(self) -> None:
         """The same option in code and in the template is ambiguous."""
