@@ -50,7 +50,7 @@ MAX_DEPTH = 200
 
 
 def _placeholder(obj: object) -> str:
-    return f"<unrepresentable {type(obj).__qualname__} object>"
+    return f"<unrepresentable {type(obj).__name__} object>"
 
 
 def safe_str(obj: object) -> str:
@@ -80,10 +80,17 @@ def default(obj: Any) -> Any:
     seconds; Decimal, UUID and paths their string; an Enum member its value
     (an Enum class the list of its values); bytes URL-safe base64; sets a
     list; a dataclass a dict; a mapping a dict; an exception
-    ``"Type: message"``; a class its name; a traceback its text. Anything else
-    gets ``str()``, then ``repr()``, then a placeholder naming its type. It
-    never raises.
+    ``"Type: message"``; a class its name; a traceback its text. Anything else,
+    or a type whose own rule fails, gets ``str()``, then ``repr()``, then a
+    placeholder naming its type. It never raises.
     """
+    try:
+        return _by_type(obj)
+    except Exception:
+        return safe_str(obj)
+
+
+def _by_type(obj: Any) -> Any:
     # datetime.datetime is a date subclass, so one check covers both.
     if isinstance(obj, datetime.date | datetime.time):
         return obj.isoformat()
@@ -193,6 +200,14 @@ def sanitize(obj: Any, hook: Default = default, max_depth: int = MAX_DEPTH) -> A
 
 
 def _sanitize(obj: Any, hook: Default, depth: int, active: set[int]) -> Any:
+    try:
+        return _sanitize_value(obj, hook, depth, active)
+    except Exception:
+        # A container whose iteration raises, say: only this value degrades.
+        return _placeholder(obj)
+
+
+def _sanitize_value(obj: Any, hook: Default, depth: int, active: set[int]) -> Any:
     if obj is None or isinstance(obj, bool):
         return obj
     if isinstance(obj, str):
@@ -203,9 +218,9 @@ def _sanitize(obj: Any, hook: Default, depth: int, active: set[int]) -> Any:
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict | list | tuple):
         if depth <= 0:
-            return f"<nested deeper than {MAX_DEPTH} levels: {type(obj).__qualname__}>"
+            return f"<nested deeper than {MAX_DEPTH} levels: {type(obj).__name__}>"
         if id(obj) in active:
-            return f"<circular reference to {type(obj).__qualname__}>"
+            return f"<circular reference to {type(obj).__name__}>"
         active.add(id(obj))
         try:
             if isinstance(obj, dict):

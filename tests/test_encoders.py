@@ -79,6 +79,20 @@ class TestDefault:
         """Each type in the chain."""
         assert default(value) == expected
 
+    def test_failing_type_rule_falls_back_to_str(self) -> None:
+        """A dataclass or mapping whose own rule raises still gets a string."""
+
+        @dataclasses.dataclass
+        class Broken:
+            x: int
+
+            def __str__(self) -> str:
+                return "Broken!"
+
+        broken = Broken(1)
+        del broken.x
+        assert default(broken) == "Broken!"
+
     def test_unsortable_set_keeps_its_items(self) -> None:
         """A set of mixed types becomes a list in any order."""
         assert sorted(map(str, default({1, "a"}))) == ["1", "a"]
@@ -128,6 +142,18 @@ class TestSanitize:
     def test_hook_returning_the_object_stops(self) -> None:
         """A hook that hands the object back does not loop forever."""
         assert sanitize({"x": Shy()}, hook=lambda o: o) == {"x": "Shy()"}
+
+    def test_hostile_container_degrades_alone(self) -> None:
+        """A dict subclass whose items() raises becomes a placeholder; its siblings stay."""
+
+        class Hostile(dict[str, int]):
+            def items(self) -> Any:
+                raise RuntimeError("no items")
+
+        assert sanitize({"h": Hostile(a=1), "ok": 1}) == {
+            "h": "<unrepresentable Hostile object>",
+            "ok": 1,
+        }
 
     def test_raising_hook_falls_back_to_the_chain(self) -> None:
         """A hook that raises is replaced by default() for that value."""
