@@ -59,6 +59,7 @@ ENVIRON = "wsgi.environ."
 
 _MISSING = ("-", "", None)
 _UVICORN_ARITY = 5
+_STATUS_LIMIT = 1000  # HTTP status codes have three digits
 
 
 # -- gunicorn ------------------------------------------------------------------
@@ -93,15 +94,16 @@ def _wsgi_text(value: str) -> str:
         return value
 
 
-def _to_int(value: Any) -> int | None:
+def _to_int(value: Any, upper: int = 2**63) -> int | None:
+    """Return ``value`` as an int in ``[0, upper)``, or ``None`` (odd values are dropped)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).split(None, 1)[0])
-    except (ValueError, IndexError):
-        return None
+    if not isinstance(value, int):
+        try:
+            value = int(str(value).split(None, 1)[0])
+        except (ValueError, IndexError):
+            return None
+    return value if 0 <= value < upper else None
 
 
 def _duration_ms(atoms: Mapping[str, Any]) -> float | None:
@@ -165,7 +167,7 @@ def gunicorn_fields(
     _put(fields, PATH, text("U"))
     _put(fields, QUERY, text("q"))
     _put(fields, PROTOCOL_VERSION, _protocol_version(atoms.get("H")))
-    _put(fields, STATUS_CODE, _to_int(atoms.get("s")))
+    _put(fields, STATUS_CODE, _to_int(atoms.get("s"), _STATUS_LIMIT))
     size = atoms.get("B")
     _put(fields, BODY_SIZE, _to_int(atoms.get("b")) if size is None else _to_int(size))
     _put(fields, CLIENT_ADDRESS, text("h"))
@@ -177,12 +179,8 @@ def gunicorn_fields(
     for name in response_headers:
         _put(fields, RESPONSE_HEADER + name, _header(atoms.get("{" + name + "}o"), escaped))
     for name in environ:
-        value = atoms.get("{" + name.lower() + "}e")
-        if isinstance(value, str):
-            _put(fields, ENVIRON + name, _header(value, escaped))
-        elif value is not None:
-            # Configured on purpose, but never hand the encoder a stream or socket.
-            fields[ENVIRON + name] = _scalar(value)
+        # Objects (wsgi.input, the socket) asked for by name arrive as their text.
+        _put(fields, ENVIRON + name, _header(atoms.get("{" + name.lower() + "}e"), escaped))
     return fields
 
 
@@ -252,7 +250,7 @@ def uvicorn_fields(args: Sequence[Any]) -> Fields:
         _put(fields, PATH, path)
         _put(fields, QUERY, query if question else None)
     _put(fields, PROTOCOL_VERSION, None if http_version is None else str(http_version))
-    _put(fields, STATUS_CODE, _to_int(status))
+    _put(fields, STATUS_CODE, _to_int(status, _STATUS_LIMIT))
     return fields
 
 

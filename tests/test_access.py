@@ -173,6 +173,11 @@ class TestGunicornFields:
         assert data["http.response.body.size"] == 42
         assert data["http.response.status_code"] == 201
 
+    @pytest.mark.parametrize("status", [1000, -1, 2**64, "9999 Big"])
+    def test_status_out_of_range_left_out(self, status: Any) -> None:
+        """A status outside 0-999 is left out rather than written as a number or string."""
+        assert access.gunicorn_fields({"s": status}) == {}
+
     def test_bad_status_left_out(self) -> None:
         """A status that is not a number is left out, and the record is still written."""
         data = emit(JsonFormatter(), access_record({"s": "abc", "m": "GET", "B": True}))
@@ -344,6 +349,11 @@ class TestRecognition:
         assert data["message"] == '1.2.3.4:5 - "GET / HTTP/1.1" 200'
         assert data["access_log_error"].startswith("ValueError")
 
+    def test_fields_of_other_logger_empty(self) -> None:
+        """AccessFields.fields reads nothing from a record of another logger."""
+        record = access_record(("1.2.3.4:5", "GET", "/", "1.1", 200), "app", UVICORN_FORMAT)
+        assert access.AccessFields().fields(record) == {}
+
     def test_preserved_unknown_kind(self) -> None:
         """Preserved data of an unknown kind adds nothing."""
         record = access_record(("x",), "uvicorn.access", "%s")
@@ -480,4 +490,6 @@ class TestProperties:
         assert "message" in data
         assert "access_log_error" not in data
         status = data.get("http.response.status_code")
-        assert status is None or isinstance(status, int)
+        assert status is None or 0 <= status < 1000
+        size = data.get("http.response.body.size")
+        assert size is None or (isinstance(size, int) and size >= 0)
