@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeAlias
 
 import orjson
 
-from jsonlog import encoders, fields
+from jsonlog import access, encoders, fields
 from jsonlog.encoders import Default, Encoder
 
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
@@ -109,6 +109,17 @@ class JsonFormatter(logging.Formatter):
             ``timestamp``.
         exc_format: ``"text"`` (``formatException``'s text), ``"array"`` (its
             lines) or ``"structured"`` (``{"type", "message", "stack_trace"}``).
+        access_log: add typed HTTP fields (``http.request.method``,
+            ``url.path``, ``http.response.status_code``, ``duration_ms``, ...)
+            to gunicorn and uvicorn access records, and drop uvicorn's
+            ``color_message`` extra from every record.
+        access_loggers: logger names read as access logs.
+        access_request_headers: request headers to add as
+            ``http.request.header.<name>``, e.g. ``["x-request-id"]``.
+        access_response_headers: response headers to add as
+            ``http.response.header.<name>`` (gunicorn).
+        access_environ: WSGI environ keys to add as ``wsgi.environ.<KEY>``
+            (gunicorn), e.g. ``["REMOTE_USER"]``.
     """
 
     def __init__(
@@ -135,6 +146,11 @@ class JsonFormatter(logging.Formatter):
         encoder: str | Encoder | None = None,
         tz: str | datetime.tzinfo | None = None,
         exc_format: ExcFormat | None = None,
+        access_log: bool = True,
+        access_loggers: Sequence[str] = access.ACCESS_LOGGERS,
+        access_request_headers: Sequence[str] = (),
+        access_response_headers: Sequence[str] = (),
+        access_environ: Sequence[str] = (),
     ) -> None:
         if style not in fields.STYLES and validate:
             raise ValueError(f"style must be one of {', '.join(fields.STYLES)}; got {style!r}")
@@ -189,6 +205,17 @@ class JsonFormatter(logging.Formatter):
             static_fields=self.static_fields,
         )
         self._processors: list[Processor] = []
+        if _check(access_log, bool, "access_log"):
+            self._skip_fields.add("color_message")  # uvicorn's ANSI copy of the message
+            self._processors.append(
+                access.AccessFields(
+                    access_loggers,
+                    request_headers=access_request_headers,
+                    response_headers=access_response_headers,
+                    environ=access_environ,
+                    rename=self.rename_fields,
+                )
+            )
         self._uses_asctime = "asctime" in plan.fields
         overridden = _overridden(type(self))
         self._needs_message = "message" in plan.fields or bool(overridden)
