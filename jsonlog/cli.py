@@ -103,9 +103,17 @@ _CANONICAL_LABEL: Final[Mapping[int, str]] = {
     NOTICE: "NOTICE",
     WARNING: "WARN",
     ERROR: "ERROR",
-    CRITICAL: "FATAL",
+    CRITICAL: "CRIT",
     ALERT: "ALERT",
     EMERGENCY: "EMERG",
+}
+# Five letters keep the columns aligned: WARNING and CRITICAL are shortened.
+_SHORT_LABELS: Final[Mapping[str, str]] = {
+    "warning": "WARN",
+    "critical": "CRIT",
+    "information": "INFO",
+    "informational": "INFO",
+    "emergency": "EMERG",
 }
 # Google Cloud's numeric LogSeverity.
 _GCP_SEVERITY: Final[Mapping[int, int]] = {
@@ -234,17 +242,19 @@ def _lookup(record: Mapping[str, Any], key: str) -> Any:
 
 def severity_of(key: str, value: object) -> int | None:
     """Map a level value found under *key* onto Python's logging scale."""
+    leaf = key.rpartition(".")[2]
     if type(value) is str:
         known = LEVEL_NAMES.get(value.strip().lower())
-        if known is not None:
-            return known
+        if known is not None or leaf == "status":
+            return known  # "status" holds Datadog's names; its numbers are HTTP codes
         if value.strip().isdigit():
             return severity_of(key, int(value))
         return None
     if type(value) is not int and type(value) is not float:
         return None
     number = int(value)
-    leaf = key.rpartition(".")[2]
+    if leaf == "status":
+        return None
     if leaf == "levelno":
         return number
     if leaf == "severity_number":
@@ -260,7 +270,8 @@ def severity_of(key: str, value: object) -> int | None:
 def level_label(value: object, severity: int | None) -> str:
     """Return the text shown in the level column."""
     if type(value) is str:
-        return escape_controls(value.strip().upper())
+        text = value.strip()
+        return _SHORT_LABELS.get(text.lower()) or escape_controls(text.upper())
     if severity is not None and severity in _CANONICAL_LABEL:
         return _CANONICAL_LABEL[severity]
     return escape_controls(str(value))
@@ -641,7 +652,10 @@ class Renderer:
         second = millis // 1000
         if second != self._second:
             # Consecutive records share their second: format it once.
-            self._second_text = format_epoch(second)[:-4]
+            text = format_epoch(number)
+            if not text.endswith("Z"):
+                return text  # out of range: shown as the number it is
+            self._second_text = text[:-4]
             self._second = second
         return f"{self._second_text}{millis % 1000:03d}Z"
 
