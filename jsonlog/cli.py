@@ -897,12 +897,10 @@ class Viewer:
             shown.append(render(record))
         if shown:
             shown.append("")
-            text = "\n".join(shown)
-            try:
-                data = text.encode("utf-8", "surrogateescape")
-            except UnicodeEncodeError:
-                data = text.encode("utf-8", "backslashreplace")
-            self.out.write(data)
+            # Pass-through lines were decoded with surrogateescape: this gives
+            # their bytes back unchanged. orjson refuses lone surrogates, so
+            # no other string can hold one.
+            self.out.write("\n".join(shown).encode("utf-8", "surrogateescape"))
             self.out.flush()
 
 
@@ -1272,5 +1270,5 @@ def _run_follow(paths: Sequence[str], viewer: Viewer, poll_interval: float) -> i
     return 0  # pragma: no cover - follow() returns only by an exception
 
 
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
+# The follow loop's sleep, looked up at each run so tests can script it.
+_sleep: Callable[[float], None] = time.sleep

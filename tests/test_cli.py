@@ -343,6 +343,56 @@ class TestPrettyOutput:
         """Records in a file with CRLF line ends are parsed."""
         assert cli_run("--no-color", stdin=b'{"message": "a"}\r\n').lines == ["a"]
 
+    def test_empty_message_and_null_level(self, cli_run: Callable[..., Result]) -> None:
+        """An empty message adds nothing; a null level gives way to the next candidate."""
+        record = {"level": None, "severity": "ERROR", "message": "", "k": 1}
+        assert cli_run("--no-color", stdin=lines_of(record)).lines == ["ERROR level=null k=1"]
+
+    def test_exception_object_without_content(self, cli_run: Callable[..., Result]) -> None:
+        """An empty exception object is a field, not a traceback."""
+        record = {"message": "m", "exc_info": {}}
+        assert cli_run("--no-color", stdin=lines_of(record)).lines == ["m exc_info={}"]
+
+    def test_caches_stay_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past the cache limit, caches are emptied and output stays right."""
+        monkeypatch.setattr(cli, "_CACHE_LIMIT", 2)
+        renderer = cli.Renderer(cli.Schema(), cli.PLAIN)
+        shown = [
+            renderer.render({"level": f"L{i}", f"k{i}": i, **({"x": 1} if i % 2 else {})})
+            for i in range(6)
+        ]
+        assert shown == [
+            "L0    k0=0",
+            "L1    k1=1 x=1",
+            "L2    k2=2",
+            "L3    k3=3 x=1",
+            "L4    k4=4",
+            "L5    k5=5 x=1",
+        ]
+        assert len(renderer._keys) <= 2
+        assert len(renderer._levels) <= 2
+        assert len(renderer._plans) <= 2
+
+    def test_non_finite_time(self) -> None:
+        """A time that is not a finite number is shown as it is."""
+        renderer = cli.Renderer(cli.Schema(), cli.PLAIN)
+        assert renderer.render({"time": float("inf"), "message": "m"}) == "inf m"
+
+    @pytest.mark.parametrize(
+        ("value", "shown"),
+        [
+            ("plain", "plain"),
+            ("", '""'),
+            ("a b", '"a b"'),
+            ("\x1b", '"\\x1b"'),
+            (3, "3"),
+            (2.5, "2.5"),
+        ],
+    )
+    def test_format_value(self, value: object, shown: str) -> None:
+        """format_value quotes strings only when needed."""
+        assert cli.format_value(value) == shown
+
     def test_message_that_is_not_a_string(self, cli_run: Callable[..., Result]) -> None:
         """A structured message is shown as compact JSON."""
         record = {"levelname": "INFO", "message": {"a": 1}}
@@ -445,6 +495,13 @@ class TestLevelFilter:
         err = cli_usage_error("--level", "loud")
         assert "unknown level 'loud'" in err
         assert "WARNING" in err
+
+    def test_filter_skips_unusable_level_values(self) -> None:
+        """The filter skips booleans, containers and HTTP statuses when finding the level."""
+        select = cli.Selector(cli.Schema(), min_level=30)
+        assert select({"levelname": True, "level": [1], "status": 500, "severity": "ERROR"})
+        assert not select({"status": 500})
+        assert not select({"levelname": False})
 
     def test_non_json_hidden_when_filtering(self, cli_run: Callable[..., Result]) -> None:
         """With a filter, lines that are not records are not shown."""
@@ -566,6 +623,7 @@ class TestTimeFilter:
             ("2026-11-21T00:00:00", None),
             ([1], None),
             ("99999-01-01", None),
+            ("0001-01-01T00:00:00", None),
         ],
     )
     def test_record_timestamp(self, value: object, expected: float | None) -> None:
@@ -746,6 +804,10 @@ class TestJsonMode:
         stdin = b"banner\n" + raw + b'\n{"levelname": "INFO", "message": "i"}\n[1]\n'
         result = cli_run("--json", "--level", "ERROR", stdin=stdin)
         assert result.out == raw + b"\n"
+
+    def test_nothing_selected(self, cli_run: Callable[..., Result]) -> None:
+        """When no record passes the filter nothing is written."""
+        assert cli_run("--json", "-l", "error", stdin=lines_of({"levelname": "INFO"})).out == b""
 
     def test_all_records_without_filter(self, cli_run: Callable[..., Result]) -> None:
         """Without a filter --json keeps every record and only the records."""
@@ -983,6 +1045,7 @@ class TestHostileInput:
         assert cli.format_epoch(1795000000.123) == "2026-11-18T11:06:40.123Z"
         assert cli.format_epoch(1795000000123456) == "2026-11-18T11:06:40.123Z"
         assert cli.format_epoch(1795000000123456789) == "2026-11-18T11:06:40.123Z"
+        assert cli.format_epoch(1795000000) == "2026-11-18T11:06:40.000Z"
         assert cli.format_epoch(10**30) == repr(10**30)
 
     @settings(max_examples=200, deadline=None)
@@ -1058,9 +1121,38 @@ class TestFiles:
         blocks = list(cli.iter_blocks(io.BytesIO(data), size=4))
         assert [line for block in blocks for line in block] == [b"a", b"bb", b"c" * 25, b"d"]
 
-    def test_poll_interval_must_be_positive(self, cli_usage_error: Callable[..., str]) -> None:
-        """A zero poll interval is a usage error."""
-        assert "expected a positive number of seconds" in cli_usage_error("--poll-interval", "0")
+    @pytest.mark.parametrize("interval", ["0", "-1", "soon", "nan"])
+    def test_poll_interval_must_be_positive(
+        self, cli_usage_error: Callable[..., str], interval: str
+    ) -> None:
+        """A poll interval that is not a positive number is a usage error."""
+        assert "expected a positive number of seconds" in cli_usage_error(
+            "--poll-interval", interval
+        )
+
+    @pytest.mark.parametrize("follow", [False, True])
+    def test_broken_pipe_in_process(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        tmp_path: Path,
+        follow: bool,
+    ) -> None:
+        """A closed stdout ends main() quietly with status 0, following or not."""
+        log = tmp_path / "app.log"
+        log.write_bytes(lines_of({"message": "m"}))
+
+        class ClosedPipe(io.BytesIO):
+            def write(self, data: Any) -> int:
+                raise BrokenPipeError(32, "Broken pipe")
+
+        class Stdout(io.StringIO):
+            buffer = ClosedPipe()
+
+        monkeypatch.setattr(sys, "stdout", Stdout())
+        argv = ["-f", str(log)] if follow else [str(log)]
+        assert main(argv) == 0
+        assert capsys.readouterr().err == ""
 
     def test_follow_stdin_with_files(self, cli_usage_error: Callable[..., str]) -> None:
         """-f cannot mix standard input with files."""
