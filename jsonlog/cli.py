@@ -173,6 +173,7 @@ _RELATIVE_UNITS: Final[Mapping[str, float]] = {
     "w": 604800,
 }
 _MISSING: Final = object()
+_NOTHING: Final[frozenset[str]] = frozenset()
 _CACHE_LIMIT: Final = 4096
 _READ_SIZE: Final = 1 << 18
 
@@ -566,13 +567,22 @@ def _may_hold(keys: Iterable[str], candidate: str) -> bool:
 
 @dataclass(frozen=True)
 class _Plan:
-    """The candidate keys worth looking up for records of one shape."""
+    """The candidate keys worth looking up for records of one shape.
+
+    ``columns`` is set when the shape allows the fast path: each column's
+    best candidate is a top-level key of the shape (so no other candidate
+    can win) and no exception key is present. It names the time, level,
+    logger and message keys ("" for a column the shape lacks), and ``rest``
+    the other top-level keys, in order.
+    """
 
     time: tuple[str, ...]
     level: tuple[str, ...]
     logger: tuple[str, ...]
     message: tuple[str, ...]
     exception: tuple[str, ...]
+    columns: tuple[str, str, str, str] | None
+    rest: tuple[str, ...]
 
     @classmethod
     def for_keys(cls, keys: Sequence[str], schema: Schema) -> _Plan:
@@ -582,13 +592,19 @@ class _Plan:
         def keep(candidates: Sequence[str]) -> tuple[str, ...]:
             return tuple(key for key in candidates if _may_hold(present, key))
 
-        return cls(
-            keep(schema.time),
-            keep(schema.level),
-            keep(schema.logger),
-            keep(schema.message),
-            keep(schema.exception),
-        )
+        time_keys, level_keys = keep(schema.time), keep(schema.level)
+        logger_keys, message_keys = keep(schema.logger), keep(schema.message)
+        roles = (time_keys, level_keys, logger_keys, message_keys)
+        exception = keep(schema.exception)
+        columns = None
+        rest: tuple[str, ...] = ()
+        if not exception and all(not role or role[0] in present for role in roles):
+            time_key, level_key, logger_key, message_key = (
+                role[0] if role else "" for role in roles
+            )
+            columns = (time_key, level_key, logger_key, message_key)
+            rest = tuple(key for key in keys if not key or key not in columns)
+        return cls(time_keys, level_keys, logger_keys, message_keys, exception, columns, rest)
 
 
 class Renderer:
@@ -663,7 +679,7 @@ class Renderer:
         self,
         record: Mapping[str, Any],
         prefix: str,
-        consumed: set[str],
+        consumed: set[str] | frozenset[str],
         out: list[str],
         depth: int,
     ) -> None:
@@ -772,6 +788,75 @@ class Renderer:
         plan = self._plans.get(shape)
         if plan is None:
             plan = self._plan(shape)
+        if plan.columns is not None:
+            text = self._render_fast(record, plan.columns, plan.rest)
+            if text is not None:
+                return text
+        return self._render_general(record, plan)
+
+    def _render_fast(
+        self, record: Mapping[str, Any], columns: tuple[str, str, str, str], rest: Sequence[str]
+    ) -> str | None:
+        """Render a one-line record of a known shape; None if a value needs the general path."""
+        time_key, level_key, logger_key, message_key = columns
+        parts: list[str] = []
+        if time_key:
+            value = record[time_key]
+            if not _scalar(value):
+                return None
+            parts.append(self._time(value))
+        if level_key:
+            value = record[level_key]
+            if not _scalar(value):
+                return None
+            try:
+                level = self._levels[level_key, value]
+            except KeyError:
+                level = self._level(level_key, value)
+            if level is None:
+                return None
+            parts.append(level)
+        if logger_key:
+            value = record[logger_key]
+            if type(value) is not str or _CONTROL.search(value):
+                return None
+            palette = self.palette
+            parts.append(
+                f"{palette.logger}{value}:{palette.reset}" if palette.reset else value + ":"
+            )
+        if message_key:
+            value = record[message_key]
+            if type(value) is not str or _CONTROL.search(value):
+                return None
+            if value:
+                parts.append(value)
+        out = [" ".join(parts)]
+        keys = self._keys
+        for key in rest:
+            # The loop of _fields() for top-level keys, with nothing consumed.
+            value = record[key]
+            kind = type(value)
+            if kind is dict and value:
+                self._fields(value, key + ".", _NOTHING, out, 1)
+                continue
+            try:
+                key_text = keys[key]
+            except KeyError:
+                key_text = self._key(key)
+            if key_text is None:
+                continue
+            if kind is str:
+                if value.isprintable() and not (" " in value or "=" in value or '"' in value):
+                    out.append(key_text + value if value else key_text + '""')
+                else:
+                    out.append(key_text + _quote(value))
+            elif kind is int or kind is float:
+                out.append(key_text + repr(value))
+            else:
+                out.append(key_text + format_value(value))
+        return "".join(out)
+
+    def _render_general(self, record: Mapping[str, Any], plan: _Plan) -> str:
         consumed: set[str] = set()
         parts = self._head(record, plan, consumed)
 
@@ -1090,7 +1175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-l", "--level", type=parse_level, help="only records at least this severe (name or number)"
     )
     select.add_argument(
-        "--since", metavar="TIME", help="only records at or after TIME (or 15m, 2h: ago)"
+        "--since", metavar="TIME", help="only records at or after TIME (a date, or 15m, 2h ago)"
     )
     select.add_argument("--until", metavar="TIME", help="only records at or before TIME")
     select.add_argument(
@@ -1116,10 +1201,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="write the selected records unchanged, one per line"
     )
     show.add_argument(
-        "--fields", action="append", metavar="KEYS", help="comma-separated fields to show"
+        "--fields",
+        action="append",
+        metavar="KEYS",
+        help="comma-separated fields to show (a key shows its nested keys); pretty output only",
     )
     show.add_argument(
-        "--exclude", action="append", metavar="KEYS", help="comma-separated fields to hide"
+        "--exclude",
+        action="append",
+        metavar="KEYS",
+        help="comma-separated fields to hide; pretty output only",
     )
     show.add_argument(
         "--color",
@@ -1129,7 +1220,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour the output (default: auto, on a terminal)",
     )
     show.add_argument(
-        "--no-color", "--no-colour", dest="color", action="store_const", const="never"
+        "--no-color",
+        "--no-colour",
+        dest="color",
+        action="store_const",
+        const="never",
+        help="same as --color=never",
     )
     keys = parser.add_argument_group("keys (each replaces the built-in candidates)")
     for role in ("time", "level", "message", "logger", "exception"):

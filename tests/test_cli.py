@@ -1070,6 +1070,43 @@ class TestHostileInput:
         )
         assert "\n" not in text.split("\n", 1)[0]
 
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(
+            st.sampled_from(
+                [
+                    "time",
+                    "asctime",
+                    "level",
+                    "levelname",
+                    "status",
+                    "name",
+                    "message",
+                    "msg",
+                    "k",
+                    "",
+                ]
+            ),
+            unique=True,
+        ),
+        st.lists(
+            st.none()
+            | st.booleans()
+            | st.integers(min_value=-(2**63), max_value=2**64)
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | st.sampled_from(["info", "ERROR", "warn", "x y", "", "\x1b[1m", "a\nb", "200"])
+            | st.dictionaries(st.sampled_from(["a", "b"]), st.integers(), max_size=2),
+            min_size=10,
+            max_size=10,
+        ),
+    )
+    def test_fast_path_matches_general_path(self, keys: list[str], values: list[Any]) -> None:
+        """The shortcut for records of a known shape renders exactly as the general path."""
+        record = dict(zip(keys, values, strict=False))
+        renderer = cli.Renderer(cli.Schema(), cli.COLOUR)
+        plan = cli._Plan.for_keys(tuple(record), cli.Schema())
+        assert renderer.render(record) == renderer._render_general(record, plan)
+
     @settings(max_examples=200, deadline=None)
     @given(st.lists(st.binary(max_size=40), max_size=8))
     def test_any_bytes_never_crash(self, lines: list[bytes]) -> None:
