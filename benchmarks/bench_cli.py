@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -125,17 +126,38 @@ def find_pino_pretty() -> tuple[list[str] | None, str]:
     return [str(binary)], "installed"
 
 
-def time_command(command: list[str], source: Path, sink: Path, repeat: int) -> float:
-    """Return the best wall time of *command* reading *source* on stdin."""
+def _sample_peak(pid: int, peaks: list[int]) -> None:
+    """Record the highest VmHWM (KiB) of process *pid* until it ends (Linux only)."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]))
+        time.sleep(0.01)
+
+
+def time_command(command: list[str], source: Path, sink: Path, repeat: int) -> tuple[float, int]:
+    """Return the best wall time and the peak memory (KiB) of *command* reading *source*."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), FORCE_COLOR="1")
     env.pop("NO_COLOR", None)
     best = float("inf")
+    peaks: list[int] = []
     for _ in range(repeat):
         with source.open("rb") as stdin, sink.open("wb") as stdout:
             started = time.perf_counter()
-            subprocess.run(command, stdin=stdin, stdout=stdout, env=env, check=True)
+            proc = subprocess.Popen(command, stdin=stdin, stdout=stdout, env=env)
+            sampler = threading.Thread(target=_sample_peak, args=(proc.pid, peaks))
+            sampler.start()
+            returncode = proc.wait()
             best = min(best, time.perf_counter() - started)
-    return best
+            sampler.join()
+            if returncode != 0:
+                raise subprocess.CalledProcessError(returncode, command)
+    return best, max(peaks, default=0)
 
 
 def main() -> int:
@@ -171,9 +193,12 @@ def main() -> int:
             if command is None:
                 print(f"{label:<34} {note}")
                 continue
-            seconds = time_command(command, source, Path(tmp) / "out", repeat)
+            seconds, peak = time_command(command, source, Path(tmp) / "out", repeat)
             rates[label] = lines / seconds
-            print(f"{label:<34} {seconds:7.2f} s  {rates[label]:>12,.0f} lines/s")
+            print(
+                f"{label:<34} {seconds:7.2f} s  {rates[label]:>12,.0f} lines/s"
+                f"  {peak / 1024:7.1f} MiB peak RSS"
+            )
     print()
     pairs = [
         ("jsonlog (pretty, colour)", "pino-pretty (colour)", "pretty: jsonlog / pino-pretty"),
