@@ -62,17 +62,15 @@ _STACK_SUBKEYS: Final = ("stack_trace", "stacktrace", "stack", "traceback")
 
 # Severities on the scale of Python's logging levels, so that --level WARNING
 # means the same thing whatever the schema.
-TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL, ALERT, EMERGENCY = (
-    5,
-    10,
-    20,
-    25,
-    30,
-    40,
-    50,
-    55,
-    60,
-)
+TRACE: Final = 5
+DEBUG: Final = 10
+INFO: Final = 20
+NOTICE: Final = 25
+WARNING: Final = 30
+ERROR: Final = 40
+CRITICAL: Final = 50
+ALERT: Final = 55
+EMERGENCY: Final = 60
 LEVEL_NAMES: Final[Mapping[str, int]] = {
     "trace": TRACE,
     "verbose": TRACE,
@@ -439,9 +437,7 @@ def _first(
     """Return the first candidate key present (holding a scalar if *scalar*) and its value."""
     for key in keys:
         value = record.get(key, _MISSING) if "." not in key else _lookup(record, key)
-        if value is _MISSING or value is None:
-            continue
-        if scalar and (type(value) is dict or type(value) is list):
+        if value is _MISSING or value is None or (scalar and not _scalar(value)):
             continue
         return key, value
     return "", _MISSING

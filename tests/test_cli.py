@@ -576,6 +576,15 @@ class TestTimeFilter:
         # 14:00 in Tokyo is 05:00 UTC: before --since.
         assert self.messages(result) == ["thirteen-utc-s", "fifteen-dateutil"]
 
+    def test_unusable_time_values_are_skipped(self, cli_run: Callable[..., Result]) -> None:
+        """A time key holding an object or a boolean gives way to the next candidate."""
+        records: list[dict[str, Any]] = [
+            {"timestamp": {"s": 1}, "time": "2026-11-21T12:00:00Z", "message": "noon"},
+            {"timestamp": True, "time": "2026-11-21T09:00:00Z", "message": "nine"},
+        ]
+        result = cli_run("--json", "--since", "2026-11-21T10:00Z", stdin=lines_of(*records))
+        assert self.messages(result) == ["noon"]
+
     def test_relative_since(self, cli_run: Callable[..., Result]) -> None:
         """--since 15m keeps the last quarter of an hour."""
         now = dt.datetime.now(dt.UTC)
