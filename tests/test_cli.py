@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -1285,6 +1287,12 @@ class TestSubprocess:
         assert proc.wait(timeout=20) == 0
         assert proc.stderr.read() == b""
         proc.stderr.close()
+
+    def test_console_script_entry_point(self) -> None:
+        """The `jsonlog` console script declared in pyproject.toml resolves to main()."""
+        scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+        module, _, name = scripts["jsonlog"].partition(":")
+        assert getattr(importlib.import_module(module), name) is main
 
     def test_import_is_cheap(self) -> None:
         """Importing jsonlog.cli does not import dateutil."""
