@@ -1,0 +1,5 @@
+"""Run the log viewer: ``python -m jsonlog``."""
+
+from jsonlog.cli import main
+
+raise SystemExit(main())
