@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pty
+import runpy
 import select
 import signal
 import subprocess
@@ -1293,6 +1294,15 @@ class TestSubprocess:
         scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
         module, _, name = scripts["jsonlog"].partition(":")
         assert getattr(importlib.import_module(module), name) is main
+
+    def test_python_dash_m(self, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+        """`python -m jsonlog` runs main() with the command line and exits with its status."""
+        monkeypatch.setattr(sys, "argv", ["jsonlog", "--no-such-option"])
+        monkeypatch.delitem(sys.modules, "jsonlog.__main__", raising=False)
+        with pytest.raises(SystemExit) as exited:
+            runpy.run_module("jsonlog", run_name="__main__")
+        assert exited.value.code == 2
+        assert "--no-such-option" in capsys.readouterr().err
 
     def test_import_is_cheap(self) -> None:
         """Importing jsonlog.cli does not import dateutil."""
