@@ -167,8 +167,13 @@ class Scenario:
     exceptions: bool = False
 
 
-def _record(msg: str, args: tuple[Any, ...], extra: dict[str, Any] | None = None,
-            level: int = logging.INFO, exc_info: Any = None) -> logging.LogRecord:
+def _record(
+    msg: str,
+    args: tuple[Any, ...],
+    extra: dict[str, Any] | None = None,
+    level: int = logging.INFO,
+    exc_info: Any = None,
+) -> logging.LogRecord:
     logger = logging.getLogger("bench.app")
     return logger.makeRecord(
         logger.name, level, __file__, 42, msg, args, exc_info, func="handler", extra=extra
@@ -237,7 +242,9 @@ def _exc_new(n: int) -> list[logging.LogRecord]:
     # A message never seen before, so no cache can hold its text.
     return [
         _record(
-            "request failed", (), level=logging.ERROR,
+            "request failed",
+            (),
+            level=logging.ERROR,
             exc_info=_exc_info(f"bad input #{next(_COUNTER)}"),
         )
         for _ in range(n)
@@ -270,7 +277,9 @@ def _validate(name: str, formatter: logging.Formatter, record: logging.LogRecord
         json.loads(out)
 
 
-def _time_batch(call: Callable[[logging.LogRecord], Any], records: list[logging.LogRecord]) -> float:
+def _time_batch(
+    call: Callable[[logging.LogRecord], Any], records: list[logging.LogRecord]
+) -> float:
     start = time.perf_counter_ns()
     for record in records:
         call(record)
@@ -385,7 +394,11 @@ def import_time(repeat: int) -> tuple[float, float, bool]:
         for _ in range(repeat):
             out = subprocess.run(
                 [sys.executable, "-c", code.format(stmt=stmt)],
-                capture_output=True, text=True, check=True, env=env, cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+                cwd=ROOT,
             ).stdout.split()
             results.append((float(out[0]), out[1] == "True"))
         return min(results)
@@ -438,8 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}")
     print(f"- Python {platform.python_version()} ({platform.python_implementation()})")
     print(f"- date: {datetime.date.today().isoformat()}")
-    print(f"- rounds x batch: {rounds} x {batch}; fresh LogRecords per call; "
-          "ratios are medians of per-round ratios")
+    print(
+        f"- rounds x batch: {rounds} x {batch}; fresh LogRecords per call; "
+        "ratios are medians of per-round ratios"
+    )
 
     formatters = _load(list(CONTENDERS))
     for scenario in SCENARIOS:
@@ -453,15 +468,23 @@ def main(argv: list[str] | None = None) -> int:
         for line in table("end to end: logger.info -> StreamHandler -> in-memory stream", samples):
             print(line)
         saved = 1 - statistics.median(
-            [a / b for a, b in zip(samples["jsonlog format_bytes -> BytesIO handler"],
-                                   samples["jsonlog JsonFormatter"], strict=True)]
+            [
+                a / b
+                for a, b in zip(
+                    samples["jsonlog format_bytes -> BytesIO handler"],
+                    samples["jsonlog JsonFormatter"],
+                    strict=True,
+                )
+            ]
         )
         print(f"\nbytes handler saves {saved:.0%} of the jsonlog StreamHandler cost")
     if not args.only or args.only in "import":
         with_jsonlog, empty, dateutil_loaded = import_time(3 if args.quick else 15)
         print("\n### import jsonlog (fresh process, after `import logging, orjson`)\n")
-        print(f"best of N: {with_jsonlog / 1000:.2f} ms (empty statement: {empty / 1000:.3f} ms); "
-              f"dateutil imported: {dateutil_loaded}")
+        print(
+            f"best of N: {with_jsonlog / 1000:.2f} ms (empty statement: {empty / 1000:.3f} ms); "
+            f"dateutil imported: {dateutil_loaded}"
+        )
     return 0
 
 
