@@ -264,6 +264,8 @@ class OrjsonEncoder:
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON."""
         out = orjson.dumps(data, default=self.default, option=self.option)
+        if self._reindent is None and not self.ensure_ascii:
+            return out  # the usual case: compact UTF-8, as orjson made it
         if self._reindent is not None:
             return json.dumps(
                 orjson.loads(out), indent=self._reindent, ensure_ascii=self.ensure_ascii
