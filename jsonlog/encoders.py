@@ -11,22 +11,24 @@ degraded.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime
-import decimal
 import enum
 import json
 import math
-import pathlib
 import re
+import sys
 import traceback
 import types
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeAlias
 
 import orjson
+
+# typing costs more to import than the rest of jsonlog: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 __all__ = [
     "Default",
@@ -37,10 +39,10 @@ __all__ = [
     "sanitize",
 ]
 
-Encoder: TypeAlias = Callable[[dict[str, Any]], bytes | str]
+Encoder: TypeAlias = Callable[[dict[str, "Any"]], bytes | str]
 """Anything that turns the log dict into one JSON document."""
 
-Default: TypeAlias = Callable[[Any], Any]
+Default: TypeAlias = Callable[["Any"], "Any"]
 """A ``default=`` hook: returns a JSON-native stand-in or raises ``TypeError``."""
 
 _INT64_MIN = -(2**63)
@@ -91,9 +93,11 @@ def default(obj: Any) -> Any:
         return obj.total_seconds()
     if isinstance(obj, enum.Enum):
         return obj.value
-    if isinstance(obj, decimal.Decimal | uuid.UUID | pathlib.PurePath):
+    if isinstance(obj, uuid.UUID) or _is_loaded_instance(obj, _STR_TYPES):
         return str(obj)
     if isinstance(obj, bytes | bytearray | memoryview):
+        import base64  # noqa: PLC0415 - import jsonlog stays cheap
+
         return base64.urlsafe_b64encode(obj).decode("ascii")
     if isinstance(obj, set | frozenset):
         try:
@@ -115,6 +119,19 @@ def default(obj: Any) -> Any:
     return safe_str(obj)
 
 
+_STR_TYPES = (("decimal", "Decimal"), ("pathlib", "PurePath"))
+"""Types :func:`default` renders with ``str``, by module: not imported by jsonlog,
+since no object of them can exist before their module is imported."""
+
+
+def _is_loaded_instance(obj: object, names: tuple[tuple[str, str], ...]) -> bool:
+    for module_name, type_name in names:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(obj, getattr(module, type_name)):
+            return True
+    return False
+
+
 def chain(user_default: Default | None) -> Default:
     """Return a hook that tries ``user_default`` first, then :func:`default`."""
     if user_default is None:
@@ -130,13 +147,15 @@ def chain(user_default: Default | None) -> Default:
 
 
 # A lone surrogate cannot be encoded as UTF-8; strict JSON parsers refuse it too.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Patterns are kept as source and compiled on first use by re's own cache, so
+# ``import jsonlog`` does not pay for them.
+_SURROGATE = "[\ud800-\udfff]"
 # The same, escaped by json.dumps(ensure_ascii=True): a high surrogate escape not
 # followed by a low one, or a low one not preceded by a high one.
-_ESCAPED_LONE_SURROGATE = re.compile(
+_ESCAPED_LONE_SURROGATE = (
     r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
 )
-_NON_ASCII = re.compile("[^\x00-\x7f]")
+_NON_ASCII = "[^\x00-\x7f]"
 
 
 def _fix_surrogates(text: str) -> str:
@@ -154,13 +173,13 @@ def _escape_char(match: re.Match[str]) -> str:
 
 def ascii_escape(text: str) -> str:
     """Escape every non-ASCII character of a JSON document as ``json.dumps`` does."""
-    return _NON_ASCII.sub(_escape_char, text)
+    return re.sub(_NON_ASCII, _escape_char, text)
 
 
 def _key(key: Any, hook: Default) -> str:
     # The same spellings orjson's OPT_NON_STR_KEYS and json.dumps use.
     if isinstance(key, str):
-        return _fix_surrogates(key) if _SURROGATE.search(key) else key
+        return _fix_surrogates(key) if re.search(_SURROGATE, key) else key
     if key is None:
         return "null"
     if isinstance(key, bool):
@@ -196,7 +215,7 @@ def _sanitize(obj: Any, hook: Default, depth: int, active: set[int]) -> Any:
     if obj is None or isinstance(obj, bool):
         return obj
     if isinstance(obj, str):
-        return _fix_surrogates(obj) if _SURROGATE.search(obj) else obj
+        return _fix_surrogates(obj) if re.search(_SURROGATE, obj) else obj
     if isinstance(obj, int) and not isinstance(obj, enum.Enum):
         return obj if _INT64_MIN <= obj <= _UINT64_MAX else _int_text(obj)
     if isinstance(obj, float) and not isinstance(obj, enum.Enum):
@@ -331,8 +350,8 @@ class JsonEncoder:
                 allow_nan=False,
             )
         if self.ensure_ascii:
-            if "\\ud" in out and _ESCAPED_LONE_SURROGATE.search(out):
+            if "\\ud" in out and re.search(_ESCAPED_LONE_SURROGATE, out):
                 raise ValueError("lone surrogate in a string")
-        elif not out.isascii() and _SURROGATE.search(out):
+        elif not out.isascii() and re.search(_SURROGATE, out):
             raise ValueError("lone surrogate in a string")
         return out

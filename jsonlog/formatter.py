@@ -8,16 +8,20 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Container, Mapping, Sequence
-from typing import Any, Literal, TypeAlias
 
 import orjson
 
 from jsonlog import encoders, fields, tracebacks
 from jsonlog.encoders import Default, Encoder
 
+# typing costs more to import than the rest of jsonlog: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal, TypeAlias
+
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
 
-LogData: TypeAlias = dict[str, Any]
+LogData: TypeAlias = dict[str, "Any"]
 """The dict a record becomes before it is encoded."""
 
 Processor: TypeAlias = Callable[[logging.LogRecord, LogData], LogData]
@@ -34,7 +38,7 @@ RESERVED_ATTRS: list[str] = sorted(
 """Attributes of a plain ``LogRecord`` (read from a live one, so ``taskName``
 is here on 3.12+), plus ``message`` and ``asctime``: never emitted as extras."""
 
-ExcFormat: TypeAlias = Literal["text", "array", "structured"]
+ExcFormat: TypeAlias = 'Literal["text", "array", "structured"]'
 EXC_FORMATS: tuple[ExcFormat, ...] = ("text", "array", "structured")
 RFC3339 = "rfc3339"
 """``datefmt`` value for an RFC 3339 ``asctime`` with milliseconds and offset."""
@@ -392,7 +396,14 @@ class JsonFormatter(logging.Formatter):
         else:
             text = time.strftime(datefmt or default_format, converter(created))
             if converter is time.localtime or converter is time.gmtime:
-                self._time_cache[0] = (second, converter, datefmt, time.tzname, default_format, text)
+                self._time_cache[0] = (
+                    second,
+                    converter,
+                    datefmt,
+                    time.tzname,
+                    default_format,
+                    text,
+                )
         if datefmt:
             return text
         msec_format = self.default_msec_format

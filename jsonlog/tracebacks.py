@@ -16,8 +16,9 @@ stdlib's text depends on, so a hit is byte-identical to a fresh rendering:
   ``linecache.checkcache`` (what the stdlib calls before reading source
   lines), so an edited file is read afresh just as the stdlib would.
 
-Shapes it does not key are rendered every time: a ``SyntaxError`` (its text depends on more
-attributes), notes that are not a list of strings, a ``str()`` that raises, an exception class defining ``__bool__`` or
+Shapes it does not key are rendered every time: a ``SyntaxError`` (its text
+depends on more attributes), notes that are not a list of strings, a
+``str()`` that raises, an exception class defining ``__bool__`` or
 ``__len__``, a chain of more than 100 exceptions.
 """
 
@@ -27,8 +28,12 @@ import linecache
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from types import TracebackType
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["TracebackCache"]
 
@@ -36,7 +41,7 @@ _MAX_EXCEPTIONS = 100
 """Chains longer than this are rendered every time (the key would cost too much)."""
 
 
-class _Uncacheable(Exception):
+class _UncacheableError(Exception):
     """Raised while building a key for a shape the cache does not key."""
 
 
@@ -49,16 +54,16 @@ class TracebackCache:
         maxsize: distinct tracebacks kept; the least recently used goes first.
     """
 
-    def __init__(self, render: Callable[[tuple[object, ...]], str], maxsize: int = 256) -> None:
+    def __init__(self, render: Callable[[Any], str], maxsize: int = 256) -> None:
         self._render = render
         self._maxsize = maxsize
-        self._entries: OrderedDict[Hashable, str] = OrderedDict()
+        self._entries: OrderedDict[object, str] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def text(self, ei: tuple[object, ...]) -> str:
+    def text(self, ei: Any) -> str:
         """Return ``render(ei)``, from the cache when the same shape was rendered before."""
         key = traceback_key(ei)
         if key is None:
@@ -76,7 +81,7 @@ class TracebackCache:
         return text
 
 
-def traceback_key(ei: tuple[object, ...]) -> Hashable | None:
+def traceback_key(ei: Any) -> object | None:
     """Return what the stdlib's traceback text of ``ei`` depends on, or None if not keyed.
 
     The walk over causes, contexts and groups is ``traceback.TracebackException``'s
@@ -92,9 +97,9 @@ def traceback_key(ei: tuple[object, ...]) -> Hashable | None:
     walk = _Walk()
     try:
         walk.run(value, tb)
-    except _Uncacheable:
+    except _UncacheableError:
         return None
-    parts: list[Hashable] = [getattr(sys, "tracebacklimit", None), *map(tuple, walk.nodes)]
+    parts: list[object] = [getattr(sys, "tracebacklimit", None), *map(tuple, walk.nodes)]
     for filename in walk.files:
         linecache.checkcache(filename)
         entry = linecache.cache.get(filename)
@@ -106,7 +111,7 @@ class _Walk:
     """One key's worth of nodes: one per exception the text shows."""
 
     def __init__(self) -> None:
-        self.nodes: list[list[Hashable]] = []
+        self.nodes: list[list[object]] = []
         self.files: dict[str, None] = {}
         self.seen: set[int] = set()
 
@@ -119,16 +124,16 @@ class _Walk:
             or hasattr(cls, "__bool__")
             or hasattr(cls, "__len__")
         ):
-            raise _Uncacheable
+            raise _UncacheableError
         self.seen.add(id(exc))
         try:
             message = str(exc)
         except Exception:
-            raise _Uncacheable from None
+            raise _UncacheableError from None
         notes = getattr(exc, "__notes__", None)
         if notes is not None:
             if not isinstance(notes, list | tuple) or not all(type(n) is str for n in notes):
-                raise _Uncacheable
+                raise _UncacheableError
             notes = tuple(notes)
         frames = []
         while tb is not None:
