@@ -14,7 +14,8 @@ stdlib's text depends on, so a hit is byte-identical to a fresh rendering:
   caret columns) and ``tb_lineno``;
 - per source file, the ``(size, mtime)`` that ``linecache`` holds after
   ``linecache.checkcache`` (what the stdlib calls before reading source
-  lines), so an edited file is read afresh just as the stdlib would.
+  lines; a file it dropped is read again first), so an edited file shows
+  its new lines just as it would with the stdlib.
 
 Shapes it does not key are rendered every time: a ``SyntaxError`` (its text
 depends on more attributes), notes that are not a list of strings, a
@@ -102,6 +103,8 @@ def traceback_key(ei: Any) -> object | None:
     parts: list[object] = [getattr(sys, "tracebacklimit", None), *map(tuple, walk.nodes)]
     for filename in walk.files:
         linecache.checkcache(filename)
+        if filename not in linecache.cache:
+            linecache.getlines(filename)  # what rendering would read; now the key sees it
         entry = linecache.cache.get(filename)
         parts.append((filename, entry[:2] if entry is not None and len(entry) == 4 else None))
     return tuple(parts)
