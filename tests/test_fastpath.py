@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import decimal
 import json
 import logging
 import os
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
