@@ -201,6 +201,12 @@ class JsonFormatter(logging.Formatter):
         # The fast path inlines add_fields and skips process_log_record, so it
         # is only taken when no hook is overridden; decided once, here.
         self._compatible = bool(overridden)
+        # asctime straight from the per-second cache unless formatTime has more to do.
+        self._asctime_cached = (
+            type(self).formatTime is JsonFormatter.formatTime
+            and self.tzinfo is None
+            and not (datefmt is not None and datefmt.lower() in _RFC3339_NAMES)
+        )
         self._time_cache: list[tuple[Any, ...]] = [(None,)]
         self._tracebacks = tracebacks.TracebackCache(super().formatException)
 
@@ -354,9 +360,15 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info or record.exc_text or record.stack_info or isinstance(record.msg, dict):
             return self._log_data(record)
         if self._needs_message:
-            record.message = _message(record)
+            try:
+                record.message = record.getMessage()
+            except Exception:
+                record.message = _message(record)
         if self._uses_asctime:
-            record.asctime = self.formatTime(record, self.datefmt)
+            if self._asctime_cached:
+                record.asctime = self._local_time(record, self.datefmt)
+            else:
+                record.asctime = self.formatTime(record, self.datefmt)
         attributes = record.__dict__
         log_data = self._build(attributes, _NO_MESSAGE_DICT)
         extras = attributes.keys() - self._skip_fields
@@ -385,12 +397,14 @@ class JsonFormatter(logging.Formatter):
         default_format = self.default_time_format
         cached = self._time_cache[0]
         second = created // 1
+        # Identity, not equality: an equal but distinct format or converter
+        # only costs a miss, and identity is the cheaper test.
         if (
             cached[0] == second
-            and cached[1] == converter
-            and cached[2] == datefmt
+            and cached[1] is converter
+            and cached[2] is datefmt
             and cached[3] is time.tzname
-            and cached[4] == default_format
+            and cached[4] is default_format
         ):
             text: str = cached[5]
         else:
@@ -407,6 +421,10 @@ class JsonFormatter(logging.Formatter):
         if datefmt:
             return text
         msec_format = self.default_msec_format
+        if msec_format == "%s,%03d":
+            msecs = record.msecs
+            if msecs.__class__ is float and 0.0 <= msecs < 1000.0:
+                return text + _MSEC_SUFFIXES[int(msecs)]  # what "%03d" makes of it
         return msec_format % (text, record.msecs) if msec_format else text
 
     def _exception(self, record: logging.LogRecord) -> Any:
@@ -467,6 +485,9 @@ class JsonFormatter(logging.Formatter):
 
 
 # -- helpers -------------------------------------------------------------------
+
+_MSEC_SUFFIXES = tuple(f",{msecs:03d}" for msecs in range(1000))
+"""``"%s,%03d" % (text, msecs)`` is ``text + _MSEC_SUFFIXES[int(msecs)]`` for 0 <= msecs < 1000."""
 
 _NO_MESSAGE_DICT: dict[str, Any] = {}
 """The message dict of a record with no dict message, exc_info or stack_info; read only."""
