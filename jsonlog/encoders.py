@@ -86,37 +86,86 @@ def default(obj: Any) -> Any:
     gets ``str()``, then ``repr()``, then a placeholder naming its type. It
     never raises.
     """
+    handler = _HANDLERS.get(type(obj))
+    if handler is None:
+        handler = _handler(obj)
+        # Every rule below depends on the type alone, except for classes
+        # themselves (an Enum class, any other class): those are not cached.
+        if not isinstance(obj, type) and len(_HANDLERS) < _MAX_HANDLERS:
+            _HANDLERS[type(obj)] = handler
+    return handler(obj)
+
+
+_HANDLERS: dict[type, Default] = {}
+"""The rule of :func:`default` found for each type seen, so a type is looked up once."""
+_MAX_HANDLERS = 1024
+
+
+def _handler(obj: Any) -> Default:
+    """Return the rule of the fallback chain that applies to ``obj``."""
     # datetime.datetime is a date subclass, so one check covers both.
     if isinstance(obj, datetime.date | datetime.time):
-        return obj.isoformat()
+        return _isoformat
     if isinstance(obj, datetime.timedelta):
-        return obj.total_seconds()
+        return _total_seconds
     if isinstance(obj, enum.Enum):
-        return obj.value
+        return _enum_value
     if isinstance(obj, uuid.UUID) or _is_loaded_instance(obj, _STR_TYPES):
-        return str(obj)
+        return str
     if isinstance(obj, bytes | bytearray | memoryview):
-        import base64  # noqa: PLC0415 - import jsonlog stays cheap
-
-        return base64.urlsafe_b64encode(obj).decode("ascii")
+        return _base64
     if isinstance(obj, set | frozenset):
-        try:
-            return sorted(obj)
-        except Exception:
-            return list(obj)
+        return _sorted_list
     if isinstance(obj, BaseException):
-        return _exception_text(obj)
+        return _exception_text
     if isinstance(obj, types.TracebackType):
-        return "".join(traceback.format_tb(obj)).strip()
+        return _traceback_text
     if isinstance(obj, type) and issubclass(obj, enum.Enum):
-        return _enum_class_values(obj)
+        return _enum_class_values
     if isinstance(obj, type):
-        return obj.__name__
+        return _class_name
     if dataclasses.is_dataclass(obj):
-        return {field.name: getattr(obj, field.name) for field in dataclasses.fields(obj)}
+        return _dataclass_dict
     if isinstance(obj, Mapping):
-        return dict(obj)
-    return safe_str(obj)
+        return dict
+    return safe_str
+
+
+def _isoformat(obj: Any) -> Any:
+    return obj.isoformat()
+
+
+def _total_seconds(obj: datetime.timedelta) -> float:
+    return obj.total_seconds()
+
+
+def _enum_value(obj: enum.Enum) -> Any:
+    return obj.value
+
+
+def _base64(obj: bytes | bytearray | memoryview) -> str:
+    import base64  # noqa: PLC0415 - import jsonlog stays cheap
+
+    return base64.urlsafe_b64encode(obj).decode("ascii")
+
+
+def _sorted_list(obj: set[Any] | frozenset[Any]) -> list[Any]:
+    try:
+        return sorted(obj)
+    except Exception:
+        return list(obj)
+
+
+def _traceback_text(obj: types.TracebackType) -> str:
+    return "".join(traceback.format_tb(obj)).strip()
+
+
+def _class_name(obj: type) -> str:
+    return obj.__name__
+
+
+def _dataclass_dict(obj: Any) -> dict[str, Any]:
+    return {field.name: getattr(obj, field.name) for field in dataclasses.fields(obj)}
 
 
 _STR_TYPES = (("decimal", "Decimal"), ("pathlib", "PurePath"))
