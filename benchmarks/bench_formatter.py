@@ -24,6 +24,7 @@ import decimal
 import enum
 import io
 import json
+import linecache
 import logging
 import os
 import platform
@@ -252,6 +253,35 @@ def _exc_new(n: int) -> list[logging.LogRecord]:
     ]
 
 
+_GENERATED = """\
+def frame1(message):
+    frame2(message)
+def frame2(message):
+    frame3(message)
+def frame3(message):
+    frame4(message)
+def frame4(message):
+    raise ValueError(message)
+"""
+
+
+def _exc_new_code(n: int) -> list[logging.LogRecord]:
+    # Code never run before (a fresh code object and file name each time, its
+    # source registered with linecache as a loader's would be): nothing to reuse.
+    records = []
+    for _ in range(n):
+        filename = f"<generated-{next(_COUNTER)}>"
+        linecache.cache[filename] = (len(_GENERATED), None, _GENERATED.splitlines(True), filename)
+        namespace: dict[str, Any] = {}
+        exec(compile(_GENERATED, filename, "exec"), namespace)
+        try:
+            namespace["frame1"]("bad input")
+        except ValueError:
+            exc_info = sys.exc_info()
+        records.append(_record("request failed", (), level=logging.ERROR, exc_info=exc_info))
+    return records
+
+
 _BIG = ("lorem ipsum dolor sit amet " * 400)[:10240]
 
 
@@ -264,7 +294,8 @@ SCENARIOS = [
     Scenario("6 extras (str/int/float/bool/None/nested)", _extras),
     Scenario("rich extras (datetime/date/UUID/Decimal/Enum/object)", _rich),
     Scenario("ERROR + 5-frame traceback, same exception", _exc_same, exceptions=True),
-    Scenario("ERROR + 5-frame traceback, new exception", _exc_new, exceptions=True),
+    Scenario("ERROR + 5-frame traceback, new message each time", _exc_new, exceptions=True),
+    Scenario("ERROR + traceback from never-seen code", _exc_new_code, exceptions=True),
     Scenario("10 KB message", _big),
 ]
 

@@ -10,12 +10,17 @@ stdlib's text depends on, so a hit is byte-identical to a fresh rendering:
 - for every exception reached through ``__cause__``, ``__context__`` and
   exception groups, in the stdlib's order: its type, ``str(value)``, its
   ``__notes__``, ``__suppress_context__``, and per traceback entry the code
-  object, the instruction offset (``tb_lasti``, which fixes the line and the
-  caret columns) and ``tb_lineno``;
-- per source file, the ``(size, mtime)`` that ``linecache`` holds after
-  ``linecache.checkcache`` (what the stdlib calls before reading source
-  lines; a file it dropped is read again first), so an edited file shows
-  its new lines just as it would with the stdlib.
+  object (by identity: equal code objects can come from different files),
+  the instruction offset (``tb_lasti``, which fixes the line and the caret
+  columns) and ``tb_lineno``;
+- and, checked on every hit, per source file the ``(size, mtime)`` that
+  ``linecache`` holds after ``linecache.checkcache`` (what the stdlib calls
+  before reading source lines; a file it dropped is read again first), so
+  an edited file shows its new lines just as it would with the stdlib.
+
+For a lone exception (no cause, context or group in its text) the stack part
+is also kept on its own, keyed without the message and notes: the same code
+failing with a new message costs only ``traceback.format_exception_only``.
 
 Shapes it does not key are rendered every time: a ``SyntaxError`` (its text
 depends on more attributes), notes that are not a list of strings, a
@@ -26,11 +31,13 @@ depends on more attributes), notes that are not a list of strings, a
 from __future__ import annotations
 
 import linecache
+import logging
 import sys
 import threading
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
-from types import TracebackType
+from types import CodeType, TracebackType
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,6 +47,11 @@ __all__ = ["TracebackCache"]
 
 _MAX_EXCEPTIONS = 100
 """Chains longer than this are rendered every time (the key would cost too much)."""
+
+
+_Entry = tuple[str, tuple[object, ...], tuple[CodeType, ...]]
+"""Cached text, the source state it was rendered with, and the code objects
+whose ``id`` the key holds (kept alive so no other code can take their id)."""
 
 
 class _UncacheableError(Exception):
@@ -57,8 +69,11 @@ class TracebackCache:
 
     def __init__(self, render: Callable[[Any], str], maxsize: int = 256) -> None:
         self._render = render
+        # The stdlib's text of a lone exception is its stack, then the lines
+        # of format_exception_only: the stack can be reused across messages.
+        self._splits = getattr(render, "__func__", None) is logging.Formatter.formatException
         self._maxsize = maxsize
-        self._entries: OrderedDict[object, str] = OrderedDict()
+        self._entries: OrderedDict[object, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -66,28 +81,73 @@ class TracebackCache:
 
     def text(self, ei: Any) -> str:
         """Return ``render(ei)``, from the cache when the same shape was rendered before."""
-        key = traceback_key(ei)
-        if key is None:
+        found = traceback_key(ei)
+        if found is None:
             return self._render(ei)
-        with self._lock:
-            text = self._entries.get(key)
-            if text is not None:
-                self._entries.move_to_end(key)
-                return text
+        key, files, stack_key, codes = found
+        entry = self._get(key)
+        state = None
+        # A hit is only good while the source files are as they were: check
+        # them as the stdlib's rendering would (checkcache, then read again).
+        if entry is not None:
+            state = _source_state(files, check=True)
+            if entry[1] == state:
+                return entry[0]
+        if stack_key is not None and self._splits:
+            stack = self._get(stack_key)
+            if stack is not None:
+                if state is None:
+                    state = _source_state(files, check=True)
+                if stack[1] == state:
+                    text = _join(stack[0], _exception_only(ei[1]))
+                    self._put(key, (text, state, codes))
+                    return text
         text = self._render(ei)
-        with self._lock:
-            self._entries[key] = text
-            if len(self._entries) > self._maxsize:
-                self._entries.popitem(last=False)
+        # Rendering has just checked and read every file: no need to again.
+        state = _source_state(files, check=False)
+        self._put(key, (text, state, codes))
+        if stack_key is not None and self._splits:
+            only = _exception_only(ei[1])
+            whole = text + "\n"
+            if whole.endswith(only) and _join(whole[: -len(only)], only) == text:
+                self._put(stack_key, (whole[: -len(only)], state, codes))
         return text
 
+    def _get(self, key: object) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
 
-def traceback_key(ei: Any) -> object | None:
-    """Return what the stdlib's traceback text of ``ei`` depends on, or None if not keyed.
+    def _put(self, key: object, entry: _Entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            if len(self._entries) > self._maxsize:
+                self._entries.popitem(last=False)
+
+
+def _exception_only(value: BaseException) -> str:
+    return "".join(traceback.format_exception_only(value))
+
+
+def _join(stack: str, exception_only: str) -> str:
+    # logging.Formatter.formatException drops the one trailing newline.
+    text = stack + exception_only
+    return text[:-1] if text[-1:] == "\n" else text
+
+
+def traceback_key(
+    ei: Any,
+) -> tuple[object, tuple[str, ...], object, tuple[CodeType, ...]] | None:
+    """Return the key of ``ei``'s traceback, its source files and its stack's key, or None.
 
     The walk over causes, contexts and groups is ``traceback.TracebackException``'s
     own (as ``print_exception`` runs it: ``compact=True``), so the key says
-    exactly which exceptions the text shows and where.
+    exactly which exceptions the text shows and where. The stack's key (for
+    a lone exception: no cause, context or group shown) leaves out the
+    message and notes, which only the last lines of the text hold.
     """
     try:
         value, tb = ei[1], ei[2]
@@ -100,14 +160,25 @@ def traceback_key(ei: Any) -> object | None:
         walk.run(value, tb)
     except _UncacheableError:
         return None
-    parts: list[object] = [getattr(sys, "tracebacklimit", None), *map(tuple, walk.nodes)]
-    for filename in walk.files:
-        linecache.checkcache(filename)
-        if filename not in linecache.cache:
-            linecache.getlines(filename)  # what rendering would read; now the key sees it
+    limit = getattr(sys, "tracebacklimit", None)
+    key = (limit, *map(tuple, walk.nodes))
+    node = walk.nodes[0]
+    lone = len(walk.nodes) == 1 and node[4:] == [None, None, ()]
+    stack_key = ("stack", limit, node[3]) if lone else None
+    return key, tuple(walk.files), stack_key, tuple(walk.codes)
+
+
+def _source_state(files: tuple[str, ...], *, check: bool) -> tuple[object, ...]:
+    """Return ``(size, mtime)`` of each file as ``linecache`` holds it (None if it has none)."""
+    state: list[object] = []
+    for filename in files:
+        if check:
+            linecache.checkcache(filename)
+            if filename not in linecache.cache:
+                linecache.getlines(filename)  # what rendering would read
         entry = linecache.cache.get(filename)
-        parts.append((filename, entry[:2] if entry is not None and len(entry) == 4 else None))
-    return tuple(parts)
+        state.append(entry[:2] if entry is not None and len(entry) == 4 else None)
+    return tuple(state)
 
 
 class _Walk:
@@ -116,6 +187,7 @@ class _Walk:
     def __init__(self) -> None:
         self.nodes: list[list[object]] = []
         self.files: dict[str, None] = {}
+        self.codes: list[CodeType] = []
         self.seen: set[int] = set()
 
     def add(self, exc: BaseException, tb: TracebackType | None) -> int:
@@ -141,7 +213,9 @@ class _Walk:
         frames = []
         while tb is not None:
             code = tb.tb_frame.f_code
-            frames.append((code, tb.tb_lasti, tb.tb_lineno))
+            # By identity: equal code objects can come from different files.
+            frames.append((id(code), tb.tb_lasti, tb.tb_lineno))
+            self.codes.append(code)
             self.files[code.co_filename] = None
             tb = tb.tb_next
         self.nodes.append([cls, message, notes, tuple(frames)])

@@ -124,21 +124,47 @@ SHAPES: dict[str, Callable[[], object]] = {
 }
 
 
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the stdlib's renderings (print_exception calls) from now on."""
+    import traceback  # noqa: PLC0415
+
+    count = [0]
+    original = traceback.print_exception
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        count[0] += 1
+        original(*args, **kwargs)
+
+    monkeypatch.setattr(traceback, "print_exception", spy)
+    return count
+
+
 class TestFormatException:
-    def test_repeated_exception_is_rendered_once(self) -> None:
+    def test_repeated_exception_is_rendered_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The same exception raised again is served from the cache, byte-identical."""
         formatter = JsonFormatter()
+        expected = STDLIB.formatException(_same_place())
+        renders = _count_renders(monkeypatch)
         texts = [formatter.formatException(_same_place()) for _ in range(3)]
-        assert texts == [STDLIB.formatException(_same_place())] * 3
-        assert len(formatter._tracebacks) == 1
+        assert texts == [expected] * 3
+        assert renders == [1]
 
-    def test_different_messages_at_one_place(self) -> None:
-        """Two messages from the same code give two texts, each the stdlib's."""
+    def test_different_messages_at_one_place(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A new message from the same code reuses the stack; each text is the stdlib's."""
         formatter = JsonFormatter()
+        expected = {m: STDLIB.formatException(_same_place(m)) for m in ("first", "second")}
+        renders = _count_renders(monkeypatch)
         for message in ("first", "second", "first"):
-            ei = _same_place(message)
-            assert formatter.formatException(ei) == STDLIB.formatException(ei)
-        assert len(formatter._tracebacks) == 2
+            assert formatter.formatException(_same_place(message)) == expected[message]
+        assert renders == [1]
+
+    def test_new_notes_reuse_the_stack(self) -> None:
+        """Notes added to a lone exception show up, as with the stdlib."""
+        formatter = JsonFormatter()
+        formatter.formatException(_same_place())
+        ei = _same_place()
+        ei[1].add_note("a note")
+        assert formatter.formatException(ei) == STDLIB.formatException(ei)
 
     @pytest.mark.parametrize("shape", list(SHAPES), ids=list(SHAPES))
     def test_shapes_are_byte_identical(self, shape: str) -> None:
@@ -156,6 +182,17 @@ class TestFormatException:
     def test_cycle_key_is_stable(self) -> None:
         """A context cycle is keyed as the stdlib walks it, the same way each time."""
         assert traceback_key(_capture(_cycle)) == traceback_key(_capture(_cycle))
+
+    def test_equal_code_from_other_files(self) -> None:
+        """Code compiled from the same source under two file names is two tracebacks."""
+        formatter = JsonFormatter()
+        source = "def fail():\n    raise ValueError('same')\n"
+        for filename in ("<first>", "<second>"):
+            namespace: dict[str, Any] = {}
+            exec(compile(source, filename, "exec"), namespace)
+            ei = _capture(namespace["fail"])
+            assert formatter.formatException(ei) == STDLIB.formatException(ei)
+            assert filename in formatter.formatException(ei)
 
     def test_array_format_uses_cached_text(self) -> None:
         """``exc_info_as_array`` splits the same text into lines."""
