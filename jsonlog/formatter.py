@@ -509,9 +509,22 @@ def _add_extras(
             remaining -= 1
             if not remaining:
                 break
-    for key in reversed(found):
-        if not (isinstance(key, str) and key[:1] == "_"):
-            log_data[rename.get(key, key) if rename else key] = attributes[key]
+    found.reverse()
+    try:
+        if rename:
+            for key in found:
+                if key[:1] != "_":
+                    log_data[rename.get(key, key)] = attributes[key]
+        else:
+            for key in found:
+                if key[:1] != "_":
+                    log_data[key] = attributes[key]
+    except TypeError:
+        # A key that is not a string (set through record.__dict__): start
+        # again, testing each key; keys already written keep their place.
+        for key in found:
+            if not (isinstance(key, str) and key[:1] == "_"):
+                log_data[rename.get(key, key)] = attributes[key]
 
 
 def _message(record: logging.LogRecord) -> str:
