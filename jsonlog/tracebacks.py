@@ -22,6 +22,11 @@ For a lone exception (no cause, context or group in its text) the stack part
 is also kept on its own, keyed without the message and notes: the same code
 failing with a new message costs only ``traceback.format_exception_only``.
 
+Tracebacks that never recur (code generated on the fly, say) would pay for a
+key on every record: after 32 misses in a row the cache renders directly for
+the next 2,016 records, then tries again, so such a workload costs what the
+stdlib costs.
+
 Shapes it does not key are rendered every time: a ``SyntaxError`` (its text
 depends on more attributes), notes that are not a list of strings, a
 ``str()`` that raises, an exception class defining ``__bool__`` or
@@ -54,6 +59,14 @@ _Entry = tuple[str, tuple[object, ...], tuple[CodeType, ...]]
 whose ``id`` the key holds (kept alive so no other code can take their id)."""
 
 
+_Found = tuple[object, tuple[str, ...], object, tuple[CodeType, ...]]
+_MISSES_BEFORE_BYPASS = 32
+_BYPASS_RECORDS = 2016
+
+_SEEN: _Entry = ("", (), ())
+"""Marks a stack seen once, not yet worth splitting out of its text."""
+
+
 class _UncacheableError(Exception):
     """Raised while building a key for a shape the cache does not key."""
 
@@ -75,15 +88,35 @@ class TracebackCache:
         self._maxsize = maxsize
         self._entries: OrderedDict[object, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._misses = 0
+        self._bypass = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def text(self, ei: Any) -> str:
         """Return ``render(ei)``, from the cache when the same shape was rendered before."""
+        if self._bypass > 0:
+            self._bypass -= 1
+            return self._render(ei)
         found = traceback_key(ei)
         if found is None:
             return self._render(ei)
+        text = self._cached(ei, found)
+        if text is not None:
+            self._misses = 0
+            return text
+        # Tracebacks that never recur (generated code, say) would pay for a
+        # key on every record: after a run of misses, render directly for a
+        # while, then try the cache again. (Unlocked counters: a lost update
+        # between threads only shifts the window.)
+        self._misses += 1
+        if self._misses >= _MISSES_BEFORE_BYPASS:
+            self._misses = 0
+            self._bypass = _BYPASS_RECORDS
+        return self._miss(ei, found)
+
+    def _cached(self, ei: Any, found: _Found) -> str | None:
         key, files, stack_key, codes = found
         entry = self._get(key)
         state = None
@@ -95,23 +128,37 @@ class TracebackCache:
                 return entry[0]
         if stack_key is not None and self._splits:
             stack = self._get(stack_key)
-            if stack is not None:
+            if stack is not None and stack is not _SEEN:
                 if state is None:
                     state = _source_state(files, check=True)
                 if stack[1] == state:
                     text = _join(stack[0], _exception_only(ei[1]))
                     self._put(key, (text, state, codes))
                     return text
+        return None
+
+    def _miss(self, ei: Any, found: _Found) -> str:
+        key, files, stack_key, codes = found
         text = self._render(ei)
         # Rendering has just checked and read every file: no need to again.
         state = _source_state(files, check=False)
         self._put(key, (text, state, codes))
         if stack_key is not None and self._splits:
-            only = _exception_only(ei[1])
-            whole = text + "\n"
-            if whole.endswith(only) and _join(whole[: -len(only)], only) == text:
-                self._put(stack_key, (whole[: -len(only)], state, codes))
+            stack = self._peek(stack_key)
+            if stack is None:
+                # First sight of this stack: only note it. Splitting the text
+                # pays off once the stack comes back with another message.
+                self._put(stack_key, _SEEN)
+            else:
+                only = _exception_only(ei[1])
+                whole = text + "\n"
+                if whole.endswith(only) and _join(whole[: -len(only)], only) == text:
+                    self._put(stack_key, (whole[: -len(only)], state, codes))
         return text
+
+    def _peek(self, key: object) -> _Entry | None:
+        with self._lock:
+            return self._entries.get(key)
 
     def _get(self, key: object) -> _Entry | None:
         with self._lock:
@@ -138,9 +185,7 @@ def _join(stack: str, exception_only: str) -> str:
     return text[:-1] if text[-1:] == "\n" else text
 
 
-def traceback_key(
-    ei: Any,
-) -> tuple[object, tuple[str, ...], object, tuple[CodeType, ...]] | None:
+def traceback_key(ei: Any) -> _Found | None:
     """Return the key of ``ei``'s traceback, its source files and its stack's key, or None.
 
     The walk over causes, contexts and groups is ``traceback.TracebackException``'s
@@ -181,6 +226,26 @@ def _source_state(files: tuple[str, ...], *, check: bool) -> tuple[object, ...]:
     return tuple(state)
 
 
+_PLAIN_CLASSES: dict[type, bool] = {}
+"""Exception classes already checked by :func:`_is_plain`."""
+_MAX_CLASSES = 1024
+
+
+def _is_plain(cls: type) -> bool:
+    """Tell whether the key describes the stdlib's text of ``cls``'s exceptions.
+
+    Not a ``SyntaxError`` (its text reads more attributes); no ``__bool__``
+    or ``__len__`` (the stdlib walk tests ``if e``, so a falsy exception
+    changes the text); no class-level ``__notes__``.
+    """
+    return not issubclass(cls, SyntaxError) and not any(
+        name in vars(klass) for klass in cls.__mro__ for name in _SPECIAL
+    )
+
+
+_SPECIAL = ("__bool__", "__len__", "__notes__")
+
+
 class _Walk:
     """One key's worth of nodes: one per exception the text shows."""
 
@@ -192,20 +257,21 @@ class _Walk:
 
     def add(self, exc: BaseException, tb: TracebackType | None) -> int:
         cls = type(exc)
-        if (
-            len(self.nodes) >= _MAX_EXCEPTIONS
-            or isinstance(exc, SyntaxError)
-            # The stdlib walk tests ``if e``: a falsy exception changes the text.
-            or hasattr(cls, "__bool__")
-            or hasattr(cls, "__len__")
-        ):
+        plain = _PLAIN_CLASSES.get(cls)
+        if plain is None:
+            plain = _is_plain(cls)
+            if len(_PLAIN_CLASSES) < _MAX_CLASSES:
+                _PLAIN_CLASSES[cls] = plain
+        if not plain or len(self.nodes) >= _MAX_EXCEPTIONS:
             raise _UncacheableError
         self.seen.add(id(exc))
         try:
             message = str(exc)
         except Exception:
             raise _UncacheableError from None
-        notes = getattr(exc, "__notes__", None)
+        # The stdlib reads getattr(exc, "__notes__", None); with no class-level
+        # __notes__ (see _is_plain), that is the instance's own attribute.
+        notes = exc.__dict__.get("__notes__")
         if notes is not None:
             if not isinstance(notes, list | tuple) or not all(type(n) is str for n in notes):
                 raise _UncacheableError

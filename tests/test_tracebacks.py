@@ -152,11 +152,11 @@ class TestFormatException:
     def test_different_messages_at_one_place(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A new message from the same code reuses the stack; each text is the stdlib's."""
         formatter = JsonFormatter()
-        expected = {m: STDLIB.formatException(_same_place(m)) for m in ("first", "second")}
+        expected = {m: STDLIB.formatException(_same_place(m)) for m in ("first", "second", "third")}
         renders = _count_renders(monkeypatch)
-        for message in ("first", "second", "first"):
+        for message in ("first", "second", "third", "first"):
             assert formatter.formatException(_same_place(message)) == expected[message]
-        assert renders == [1]
+        assert renders == [2]  # the stack is split out once it comes back
 
     def test_new_notes_reuse_the_stack(self) -> None:
         """Notes added to a lone exception show up, as with the stdlib."""
@@ -260,6 +260,24 @@ class TestTracebackCache:
             cache.text(_same_place(message))
         assert len(cache) == 2
         assert rendered == ["a", "b", "c", "b"]
+
+    def test_bypass_after_a_run_of_misses(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """After a run of misses the cache renders directly for a while, then tries again."""
+        from jsonlog import tracebacks  # noqa: PLC0415
+
+        monkeypatch.setattr(tracebacks, "_MISSES_BEFORE_BYPASS", 3)
+        monkeypatch.setattr(tracebacks, "_BYPASS_RECORDS", 2)
+        rendered: list[str] = []
+
+        def render(ei: Any) -> str:
+            rendered.append(str(ei[1]))
+            return STDLIB.formatException(ei)
+
+        cache = TracebackCache(render)
+        for message in ("a", "b", "c", "a", "a", "a", "a"):
+            assert cache.text(_same_place(message)) == STDLIB.formatException(_same_place(message))
+        # a, b, c miss; the next two "a" bypass the cache; then "a" is a hit again.
+        assert rendered == ["a", "b", "c", "a", "a"]
 
     def test_threads_share_it(self) -> None:
         """Threads formatting the same exception all get the stdlib's text."""
