@@ -298,6 +298,10 @@ def _call_hook(hook: Default, obj: Any) -> Any:
         return default(obj)
 
 
+_STR_KEYS = ~orjson.OPT_NON_STR_KEYS
+"""Mask clearing ``OPT_NON_STR_KEYS`` from an option."""
+
+
 class OrjsonEncoder:
     """Encode with orjson: compact UTF-8 bytes; the default encoder.
 
@@ -331,9 +335,16 @@ class OrjsonEncoder:
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON."""
-        out = orjson.dumps(data, default=self.default, option=self.option)
         if self._reindent is None and not self.ensure_ascii:
-            return out  # the usual case: compact UTF-8, as orjson made it
+            # The usual case: compact UTF-8, as orjson makes it. OPT_NON_STR_KEYS
+            # makes every dict slower to encode, and string keys come out the
+            # same without it: try without, and only a record that needs it
+            # (or that fails anyway) pays for a second attempt.
+            try:
+                return orjson.dumps(data, default=self.default, option=self.option & _STR_KEYS)
+            except TypeError:
+                return orjson.dumps(data, default=self.default, option=self.option)
+        out = orjson.dumps(data, default=self.default, option=self.option)
         if self._reindent is not None:
             return json.dumps(
                 orjson.loads(out), indent=self._reindent, ensure_ascii=self.ensure_ascii

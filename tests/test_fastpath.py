@@ -11,11 +11,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jsonlog import RESERVED_ATTRS, JsonFormatter
+from jsonlog import RESERVED_ATTRS, JsonFormatter, OrjsonEncoder
 
 FMT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGER = logging.getLogger("tests.fastpath")
@@ -167,6 +168,19 @@ class TestFastPath:
         record = LOGGER.makeRecord(LOGGER.name, logging.INFO, __file__, 1, "hi", (), None)
         record.__dict__[7] = "seven"
         assert json.loads(formatter.format(record))["7"] == "seven"
+
+
+class TestOrjsonEncoder:
+    def test_non_string_keys_as_opt_non_str_keys(self) -> None:
+        """Keys that are not strings come out as orjson's OPT_NON_STR_KEYS spells them."""
+        data = {1: "a", None: 2, 1.5: 3, datetime.date(2020, 1, 1): 4, "k": {2: ["x"]}}
+        expected = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        assert OrjsonEncoder()(data) == expected
+
+    def test_failure_still_raises(self) -> None:
+        """A value nothing can encode still raises, for the formatter's sanitize retry."""
+        with pytest.raises(TypeError):
+            OrjsonEncoder()({"big": 2**70})
 
 
 class TestHooks:
