@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import decimal
+import enum
 import json
 import logging
 import os
+import pathlib
 import sys
 import time
+import types
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jsonlog import RESERVED_ATTRS, JsonFormatter, OrjsonEncoder
+from jsonlog import RESERVED_ATTRS, JsonFormatter, OrjsonEncoder, encoders
 
 FMT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGER = logging.getLogger("tests.fastpath")
@@ -162,6 +168,19 @@ class TestFastPath:
         record.c = 4
         assert list(json.loads(formatter.format(record)))[4:] == ["b", "a", "z", "c"]
 
+    def test_format_without_message(self) -> None:
+        """A format without message neither emits nor computes it on the fast path."""
+        formatter = JsonFormatter("%(levelname)s")
+        record = LOGGER.makeRecord(LOGGER.name, logging.INFO, __file__, 1, "hi", (), None)
+        assert json.loads(formatter.format(record)) == {"levelname": "INFO"}
+
+    def test_message_formatting_failure(self) -> None:
+        """A %-mismatch keeps the text and the args, on the fast path as on the other."""
+        fast, compatible = _pair("default")
+        record = LOGGER.makeRecord(LOGGER.name, logging.INFO, __file__, 1, "%d", ("x",), None)
+        assert fast.format(record) == compatible.format(record)
+        assert "message formatting failed" in json.loads(fast.format(record))["message"]
+
     def test_non_string_extra_key(self) -> None:
         """A non-string key in the record's ``__dict__`` is written, not dropped or fatal."""
         formatter = JsonFormatter(FMT)
@@ -181,6 +200,67 @@ class TestOrjsonEncoder:
         """A value nothing can encode still raises, for the formatter's sanitize retry."""
         with pytest.raises(TypeError):
             OrjsonEncoder()({"big": 2**70})
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class _Point:
+    x: int
+
+
+class _Plain:
+    def __str__(self) -> str:
+        return "plain"
+
+
+def _traceback() -> Any:
+    return _exc_info("x")[2]
+
+
+class TestFallbackDispatch:
+    @pytest.mark.parametrize(
+        ("make", "expected"),
+        [
+            (lambda: datetime.datetime(2026, 1, 2, 3, 4, 5), "2026-01-02T03:04:05"),
+            (lambda: datetime.time(1, 2), "01:02:00"),
+            (lambda: datetime.timedelta(seconds=90), 90.0),
+            (lambda: _Colour.RED, "red"),
+            (lambda: _Colour, ["red"]),
+            (lambda: _Plain, "_Plain"),
+            (lambda: decimal.Decimal("1.50"), "1.50"),
+            (lambda: uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+            (lambda: pathlib.PurePosixPath("/tmp/x"), "/tmp/x"),
+            (lambda: b"\xfb\xff", "-_8="),
+            (lambda: {3, 1, 2}, [1, 2, 3]),
+            (lambda: {1, "a"}, None),
+            (lambda: ValueError("bad"), "ValueError: bad"),
+            (lambda: _Point(1), {"x": 1}),
+            (lambda: types.MappingProxyType({"a": 1}), {"a": 1}),
+            (_Plain, "plain"),
+        ],
+    )
+    def test_same_answer_cold_and_cached(self, make: Any, expected: Any) -> None:
+        """Each rule of the fallback chain gives the same answer before and after caching."""
+        first, second = encoders.default(make()), encoders.default(make())
+        assert first == second
+        if expected is not None:
+            assert first == expected
+        else:
+            assert sorted(map(str, first)) == ["1", "a"]
+
+    def test_traceback_text(self) -> None:
+        """A traceback object becomes its formatted text."""
+        assert encoders.default(_traceback()).startswith('File "')
+        assert encoders.default(_traceback()).startswith('File "')
+
+    def test_classes_are_not_cached(self) -> None:
+        """A class is judged on itself, not on its metaclass: an Enum class and a plain one."""
+        assert encoders.default(_Plain) == "_Plain"
+        assert encoders.default(_Colour) == ["red"]
+        assert type not in encoders._HANDLERS
 
 
 class TestHooks:
@@ -273,6 +353,14 @@ class TestFormatTime:
         )
         for target in (formatter, stdlib):
             target.default_msec_format = None  # type: ignore[assignment]
+        assert formatter.formatTime(record) == stdlib.formatTime(record)
+
+    @pytest.mark.parametrize("msecs", [999.9999, 1000.0, -1.0, 7, 12.5])
+    def test_odd_msecs(self, msecs: float) -> None:
+        """msecs set by hand (an int, out of range) format as the stdlib formats them."""
+        formatter, stdlib = JsonFormatter(FMT), logging.Formatter()
+        record = _at(1_700_000_000.5)
+        record.msecs = msecs
         assert formatter.formatTime(record) == stdlib.formatTime(record)
 
     def test_custom_converter_is_not_cached(self) -> None:
