@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
 
 from jsonlog import encoders
+
+# typing costs more to import than the rest of jsonlog: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 __all__ = [
     "ACCESS_LOGGERS",
@@ -39,8 +43,8 @@ data (``("gunicorn", atoms)`` with the atoms already un-escaped, or
 ``("uvicorn", 5-tuple)``) once ``args`` is gone. It starts with ``_``, so it is
 never emitted as an extra."""
 
-Fields: TypeAlias = dict[str, Any]
-Portable: TypeAlias = tuple[str, Any]
+Fields: TypeAlias = dict[str, "Any"]
+Portable: TypeAlias = tuple[str, "Any"]
 
 METHOD = "http.request.method"
 PATH = "url.path"

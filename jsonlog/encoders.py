@@ -11,22 +11,24 @@ degraded.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime
-import decimal
 import enum
 import json
 import math
-import pathlib
 import re
+import sys
 import traceback
 import types
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeAlias
 
 import orjson
+
+# typing costs more to import than the rest of jsonlog: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 __all__ = [
     "Default",
@@ -37,10 +39,10 @@ __all__ = [
     "sanitize",
 ]
 
-Encoder: TypeAlias = Callable[[dict[str, Any]], bytes | str]
+Encoder: TypeAlias = Callable[[dict[str, "Any"]], bytes | str]
 """Anything that turns the log dict into one JSON document."""
 
-Default: TypeAlias = Callable[[Any], Any]
+Default: TypeAlias = Callable[["Any"], "Any"]
 """A ``default=`` hook: returns a JSON-native stand-in or raises ``TypeError``."""
 
 _INT64_MIN = -(2**63)
@@ -84,42 +86,103 @@ def default(obj: Any) -> Any:
     or a type whose own rule fails, gets ``str()``, then ``repr()``, then a
     placeholder naming its type. It never raises.
     """
+    handler = _HANDLERS.get(type(obj))
+    if handler is None:
+        handler = _handler(obj)
+        # Every rule below depends on the type alone, except for classes
+        # themselves (an Enum class, any other class): those are not cached.
+        if not isinstance(obj, type) and len(_HANDLERS) < _MAX_HANDLERS:
+            _HANDLERS[type(obj)] = handler
     try:
-        return _by_type(obj)
+        return handler(obj)
     except Exception:
+        # A type whose own rule fails (a broken dataclass, a hostile mapping).
         return safe_str(obj)
 
 
-def _by_type(obj: Any) -> Any:
+_HANDLERS: dict[type, Default] = {}
+"""The rule of :func:`default` found for each type seen, so a type is looked up once."""
+_MAX_HANDLERS = 1024
+
+
+def _handler(obj: Any) -> Default:
+    """Return the rule of the fallback chain that applies to ``obj``."""
     # datetime.datetime is a date subclass, so one check covers both.
     if isinstance(obj, datetime.date | datetime.time):
-        return obj.isoformat()
+        return _isoformat
     if isinstance(obj, datetime.timedelta):
-        return obj.total_seconds()
+        return _total_seconds
     if isinstance(obj, enum.Enum):
-        return obj.value
-    if isinstance(obj, decimal.Decimal | uuid.UUID | pathlib.PurePath):
-        return str(obj)
+        return _enum_value
+    if isinstance(obj, uuid.UUID) or _is_loaded_instance(obj, _STR_TYPES):
+        return str
     if isinstance(obj, bytes | bytearray | memoryview):
-        return base64.urlsafe_b64encode(obj).decode("ascii")
+        return _base64
     if isinstance(obj, set | frozenset):
-        try:
-            return sorted(obj)
-        except Exception:
-            return list(obj)
+        return _sorted_list
     if isinstance(obj, BaseException):
-        return _exception_text(obj)
+        return _exception_text
     if isinstance(obj, types.TracebackType):
-        return "".join(traceback.format_tb(obj)).strip()
+        return _traceback_text
     if isinstance(obj, type) and issubclass(obj, enum.Enum):
-        return _enum_class_values(obj)
+        return _enum_class_values
     if isinstance(obj, type):
-        return obj.__name__
+        return _class_name
     if dataclasses.is_dataclass(obj):
-        return {field.name: getattr(obj, field.name) for field in dataclasses.fields(obj)}
+        return _dataclass_dict
     if isinstance(obj, Mapping):
-        return dict(obj)
-    return safe_str(obj)
+        return dict
+    return safe_str
+
+
+def _isoformat(obj: Any) -> Any:
+    return obj.isoformat()
+
+
+def _total_seconds(obj: datetime.timedelta) -> float:
+    return obj.total_seconds()
+
+
+def _enum_value(obj: enum.Enum) -> Any:
+    return obj.value
+
+
+def _base64(obj: bytes | bytearray | memoryview) -> str:
+    import base64  # noqa: PLC0415 - import jsonlog stays cheap
+
+    return base64.urlsafe_b64encode(obj).decode("ascii")
+
+
+def _sorted_list(obj: set[Any] | frozenset[Any]) -> list[Any]:
+    try:
+        return sorted(obj)
+    except Exception:
+        return list(obj)
+
+
+def _traceback_text(obj: types.TracebackType) -> str:
+    return "".join(traceback.format_tb(obj)).strip()
+
+
+def _class_name(obj: type) -> str:
+    return obj.__name__
+
+
+def _dataclass_dict(obj: Any) -> dict[str, Any]:
+    return {field.name: getattr(obj, field.name) for field in dataclasses.fields(obj)}
+
+
+_STR_TYPES = (("decimal", "Decimal"), ("pathlib", "PurePath"))
+"""Types :func:`default` renders with ``str``, by module: not imported by jsonlog,
+since no object of them can exist before their module is imported."""
+
+
+def _is_loaded_instance(obj: object, names: tuple[tuple[str, str], ...]) -> bool:
+    for module_name, type_name in names:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(obj, getattr(module, type_name)):
+            return True
+    return False
 
 
 def chain(user_default: Default | None) -> Default:
@@ -137,13 +200,15 @@ def chain(user_default: Default | None) -> Default:
 
 
 # A lone surrogate cannot be encoded as UTF-8; strict JSON parsers refuse it too.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Patterns are kept as source and compiled on first use by re's own cache, so
+# ``import jsonlog`` does not pay for them.
+_SURROGATE = "[\ud800-\udfff]"
 # The same, escaped by json.dumps(ensure_ascii=True): a high surrogate escape not
 # followed by a low one, or a low one not preceded by a high one.
-_ESCAPED_LONE_SURROGATE = re.compile(
+_ESCAPED_LONE_SURROGATE = (
     r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
 )
-_NON_ASCII = re.compile("[^\x00-\x7f]")
+_NON_ASCII = "[^\x00-\x7f]"
 
 
 def _fix_surrogates(text: str) -> str:
@@ -161,13 +226,13 @@ def _escape_char(match: re.Match[str]) -> str:
 
 def ascii_escape(text: str) -> str:
     """Escape every non-ASCII character of a JSON document as ``json.dumps`` does."""
-    return _NON_ASCII.sub(_escape_char, text)
+    return re.sub(_NON_ASCII, _escape_char, text)
 
 
 def _key(key: Any, hook: Default) -> str:
     # The same spellings orjson's OPT_NON_STR_KEYS and json.dumps use.
     if isinstance(key, str):
-        return _fix_surrogates(key) if _SURROGATE.search(key) else key
+        return _fix_surrogates(key) if re.search(_SURROGATE, key) else key
     if key is None:
         return "null"
     if isinstance(key, bool):
@@ -211,7 +276,7 @@ def _sanitize_value(obj: Any, hook: Default, depth: int, active: set[int]) -> An
     if obj is None or isinstance(obj, bool):
         return obj
     if isinstance(obj, str):
-        return _fix_surrogates(obj) if _SURROGATE.search(obj) else obj
+        return _fix_surrogates(obj) if re.search(_SURROGATE, obj) else obj
     if isinstance(obj, int) and not isinstance(obj, enum.Enum):
         return obj if _INT64_MIN <= obj <= _UINT64_MAX else _int_text(obj)
     if isinstance(obj, float) and not isinstance(obj, enum.Enum):
@@ -243,6 +308,10 @@ def _call_hook(hook: Default, obj: Any) -> Any:
         return hook(obj)
     except Exception:
         return default(obj)
+
+
+_STR_KEYS = ~orjson.OPT_NON_STR_KEYS
+"""Mask clearing ``OPT_NON_STR_KEYS`` from an option."""
 
 
 class OrjsonEncoder:
@@ -278,6 +347,15 @@ class OrjsonEncoder:
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON."""
+        if self._reindent is None and not self.ensure_ascii:
+            # The usual case: compact UTF-8, as orjson makes it. OPT_NON_STR_KEYS
+            # makes every dict slower to encode, and string keys come out the
+            # same without it: try without, and only a record that needs it
+            # (or that fails anyway) pays for a second attempt.
+            try:
+                return orjson.dumps(data, default=self.default, option=self.option & _STR_KEYS)
+            except TypeError:
+                return orjson.dumps(data, default=self.default, option=self.option)
         out = orjson.dumps(data, default=self.default, option=self.option)
         if self._reindent is not None:
             return json.dumps(
@@ -344,8 +422,8 @@ class JsonEncoder:
                 allow_nan=False,
             )
         if self.ensure_ascii:
-            if "\\ud" in out and _ESCAPED_LONE_SURROGATE.search(out):
+            if "\\ud" in out and re.search(_ESCAPED_LONE_SURROGATE, out):
                 raise ValueError("lone surrogate in a string")
-        elif not out.isascii() and _SURROGATE.search(out):
+        elif not out.isascii() and re.search(_SURROGATE, out):
             raise ValueError("lone surrogate in a string")
         return out

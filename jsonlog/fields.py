@@ -17,7 +17,12 @@ import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+# typing costs more to import than the rest of jsonlog: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["OPTIONS_KEY", "FieldPlan", "compile_builder", "parse_fields", "parse_template"]
 
@@ -27,14 +32,12 @@ OPTIONS_KEY = "$options"
 STYLES = ("%", "{", "$", ",")
 
 # Placeholders, by style. Names follow python-json-logger's permissive rules.
-_PERCENT_FIELD = re.compile(r"%\((?P<name>[^)]+)\)")
-_PERCENT_WHOLE = re.compile(
-    r"%\((?P<name>\w+)\)[#0+ -]*(\*|\d+)?(\.(\*|\d+))?[diouxefgcrsa]\Z", re.IGNORECASE
-)
-_TEMPLATE_FIELD = re.compile(
-    r"\$(?:\$|\{(?P<braced>[^}]+)\}|(?P<named>[_a-z][_a-z0-9]*))", re.IGNORECASE
-)
-_BRACE_BASE = re.compile(r"[^.\[]+")
+# Kept as source and compiled on first use by re's own cache: compiling them
+# here would be most of the cost of ``import jsonlog``.
+_PERCENT_FIELD = r"%\((?P<name>[^)]+)\)"
+_PERCENT_WHOLE = r"(?i)%\((?P<name>\w+)\)[#0+ -]*(\*|\d+)?(\.(\*|\d+))?[diouxefgcrsa]\Z"
+_TEMPLATE_FIELD = r"(?i)\$(?:\$|\{(?P<braced>[^}]+)\}|(?P<named>[_a-z][_a-z0-9]*))"
+_BRACE_BASE = r"[^.\[]+"
 
 Getter = str
 """Python source of an expression reading one field (see :func:`compile_builder`)."""
@@ -49,10 +52,11 @@ def parse_fields(fmt: str, style: str) -> list[str]:
     if style == ",":
         names = [part.strip() for part in fmt.split(",")]
     elif style == "%":
-        names = [match.group("name") for match in _PERCENT_FIELD.finditer(fmt)]
+        names = [match.group("name") for match in re.finditer(_PERCENT_FIELD, fmt)]
     elif style == "$":
         names = [
-            match.group("braced") or match.group("named") for match in _TEMPLATE_FIELD.finditer(fmt)
+            match.group("braced") or match.group("named")
+            for match in re.finditer(_TEMPLATE_FIELD, fmt)
         ]
     else:
         names = [_brace_base(spec) for _, spec, _, _ in string.Formatter().parse(fmt) if spec]
@@ -61,17 +65,17 @@ def parse_fields(fmt: str, style: str) -> list[str]:
 
 def _brace_base(spec: str) -> str:
     # "{name.attr}" and "{name[0]}" read the field "name".
-    match = _BRACE_BASE.match(spec)
+    match = re.match(_BRACE_BASE, spec)
     return match.group() if match else spec
 
 
 def _whole_placeholder(text: str, style: str) -> str | None:
     """Return the field name if ``text`` is exactly one placeholder, else None."""
     if style == "%":
-        match = _PERCENT_WHOLE.match(text)
+        match = re.match(_PERCENT_WHOLE, text)
         return match.group("name") if match else None
     if style == "$":
-        match = _TEMPLATE_FIELD.fullmatch(text)
+        match = re.fullmatch(_TEMPLATE_FIELD, text)
         return (match.group("braced") or match.group("named")) if match else None
     parts = list(string.Formatter().parse(text))  # validated by template_fields
     if len(parts) == 1 and parts[0][0] == "" and parts[0][1]:
@@ -132,7 +136,7 @@ def template_fields(template: Mapping[str, Any], style: str) -> list[str]:
 def _checked_fields(text: str, style: str) -> list[str]:
     """Return the fields of one template string, with a clear error if it is malformed."""
     try:
-        if style == "%" and _PERCENT_FIELD.search(text):
+        if style == "%" and re.search(_PERCENT_FIELD, text):
             logging.PercentStyle(text).validate()
         return parse_fields(text, style)
     except ValueError as error:
@@ -184,7 +188,7 @@ class _Source:
         return "{" + ", ".join(f"{key!r}: {self.value(value)}" for key, value in items) + "}"
 
 
-Builder = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+Builder = Callable[[dict[str, "Any"], dict[str, "Any"]], dict[str, "Any"]]
 
 
 def compile_builder(
@@ -242,14 +246,14 @@ def _interpolator(style: str) -> Callable[[str, dict[str, Any]], str]:
 
 
 _LOOSE_PLACEHOLDER = {
-    "%": re.compile(r"%\((\w+)\)[#0+ -]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-z]", re.IGNORECASE),
-    "{": re.compile(r"\{([^{}!:.\[]+)[^{}]*\}"),
-    "$": re.compile(r"\$\{?(\w+)\}?"),
+    "%": r"(?i)%\((\w+)\)[#0+ -]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-z]",
+    "{": r"\{([^{}!:.\[]+)[^{}]*\}",
+    "$": r"\$\{?(\w+)\}?",
 }
 
 
 def _interpolate_loosely(text: str, values: Mapping[str, Any], style: str) -> str:
-    pattern = _LOOSE_PLACEHOLDER[style]
+    pattern = re.compile(_LOOSE_PLACEHOLDER[style])  # cached by re
     return pattern.sub(lambda match: str(values.get(match.group(1))), text)
 
 

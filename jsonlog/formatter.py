@@ -6,17 +6,22 @@ import datetime
 import importlib
 import inspect
 import logging
+import time
 from collections.abc import Callable, Container, Mapping, Sequence
-from typing import Any, Literal, TypeAlias
 
 import orjson
 
-from jsonlog import access, encoders, fields
+from jsonlog import access, encoders, fields, tracebacks
 from jsonlog.encoders import Default, Encoder
+
+# typing costs more to import than the rest of jsonlog: annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal, TypeAlias
 
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
 
-LogData: TypeAlias = dict[str, Any]
+LogData: TypeAlias = dict[str, "Any"]
 """The dict a record becomes before it is encoded."""
 
 Processor: TypeAlias = Callable[[logging.LogRecord, LogData], LogData]
@@ -33,7 +38,7 @@ RESERVED_ATTRS: list[str] = sorted(
 """Attributes of a plain ``LogRecord`` (read from a live one, so ``taskName``
 is here on 3.12+), plus ``message`` and ``asctime``: never emitted as extras."""
 
-ExcFormat: TypeAlias = Literal["text", "array", "structured"]
+ExcFormat: TypeAlias = 'Literal["text", "array", "structured"]'
 EXC_FORMATS: tuple[ExcFormat, ...] = ("text", "array", "structured")
 RFC3339 = "rfc3339"
 """``datefmt`` value for an RFC 3339 ``asctime`` with milliseconds and offset."""
@@ -220,6 +225,17 @@ class JsonFormatter(logging.Formatter):
         overridden = _overridden(type(self))
         self._needs_message = "message" in plan.fields or bool(overridden)
         self._writes_bytes = not overridden & {"serialize_log_record", "jsonify_log_record"}
+        # The fast path inlines add_fields and skips process_log_record, so it
+        # is only taken when no hook is overridden; decided once, here.
+        self._compatible = bool(overridden)
+        # asctime straight from the per-second cache unless formatTime has more to do.
+        self._asctime_cached = (
+            type(self).formatTime is JsonFormatter.formatTime
+            and self.tzinfo is None
+            and not (datefmt is not None and datefmt.lower() in _RFC3339_NAMES)
+        )
+        self._time_cache: list[tuple[Any, ...]] = [(None,)]
+        self._tracebacks = tracebacks.TracebackCache(super().formatException)
 
     # -- logging.Formatter ----------------------------------------------------
 
@@ -230,7 +246,11 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as one JSON document; never raises."""
         try:
-            return self.serialize_log_record(self._log_data(record))
+            if self._compatible:
+                return self.serialize_log_record(self._log_data(record))
+            out = self._encode(self._fast_log_data(record))
+            text = out if isinstance(out, str) else out.decode("utf-8")
+            return self.prefix + text if self.prefix else text
         except Exception as error:
             return self._format_failed(record, error)
 
@@ -239,7 +259,10 @@ class JsonFormatter(logging.Formatter):
         try:
             if not self._writes_bytes:
                 return self.format(record).encode("utf-8")
-            out = self._encode(self._log_data(record))
+            if self._compatible:
+                out = self._encode(self._log_data(record))
+            else:
+                out = self._encode(self._fast_log_data(record))
             data = out if isinstance(out, bytes) else out.encode("utf-8")
             return self.prefix.encode("utf-8") + data if self.prefix else data
         except Exception as error:
@@ -253,7 +276,7 @@ class JsonFormatter(logging.Formatter):
                 moment = moment.astimezone()
             return moment.isoformat(timespec="milliseconds")
         if self.tzinfo is None:
-            return super().formatTime(record, datefmt)
+            return self._local_time(record, datefmt)
         moment = datetime.datetime.fromtimestamp(record.created, self.tzinfo)
         if datefmt:
             return moment.strftime(datefmt)
@@ -261,8 +284,12 @@ class JsonFormatter(logging.Formatter):
         return self.default_msec_format % (text, record.msecs) if self.default_msec_format else text
 
     def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override]
-        """Return logging's traceback text, as a list of lines if ``exc_info_as_array``."""
-        text = super().formatException(ei)
+        """Return logging's traceback text, as a list of lines if ``exc_info_as_array``.
+
+        The text of a traceback seen before (same exception types, messages,
+        notes and code locations) comes from a cache: see :mod:`jsonlog.tracebacks`.
+        """
+        text = self._tracebacks.text(ei)
         return text.splitlines() if self.exc_info_as_array else text
 
     def formatStack(self, stack_info: str) -> str | list[str]:  # type: ignore[override]
@@ -292,14 +319,7 @@ class JsonFormatter(logging.Formatter):
             if key not in placed:
                 log_data[rename.get(key, key)] = value
         self._merge_extras(record, log_data)
-        if self.timestamp:
-            key = self.timestamp if isinstance(self.timestamp, str) else "timestamp"
-            log_data[rename.get(key, key)] = datetime.datetime.fromtimestamp(
-                record.created, self.tzinfo or datetime.UTC
-            )
-        if self.rename_fields_keep_missing:
-            for key in self.rename_fields.values():
-                log_data.setdefault(key, None)
+        self._add_late_fields(record, log_data)
 
     def process_log_record(self, log_data: LogData) -> LogData:
         """Return the data to encode; override to change it last."""
@@ -354,6 +374,86 @@ class JsonFormatter(logging.Formatter):
             log_data = process(record, log_data)
         return self.process_log_record(log_data)
 
+    def _fast_log_data(self, record: logging.LogRecord) -> LogData:
+        """Return what ``_log_data`` returns, for a formatter whose hooks are all its own.
+
+        A record with a dict message, ``exc_info`` or ``stack_info`` takes
+        ``_log_data``; any other does the same steps inlined: no message dict,
+        no ``update`` copy, no ``process_log_record`` call (it returns its
+        input). ``record.message`` and ``record.asctime`` are still set, as
+        ``logging.Formatter.format`` sets them, since handlers, filters and
+        other formatters may read them.
+        """
+        if record.exc_info or record.exc_text or record.stack_info or isinstance(record.msg, dict):
+            return self._log_data(record)
+        if self._needs_message:
+            try:
+                record.message = record.getMessage()
+            except Exception:
+                record.message = _message(record)
+        if self._uses_asctime:
+            if self._asctime_cached:
+                record.asctime = self._local_time(record, self.datefmt)
+            else:
+                record.asctime = self.formatTime(record, self.datefmt)
+        attributes = record.__dict__
+        log_data = self._build(attributes, _NO_MESSAGE_DICT)
+        extras = attributes.keys() - self._skip_fields
+        if extras:
+            _add_extras(attributes, extras, log_data, self.rename_fields)
+        if self.timestamp or self.rename_fields_keep_missing:
+            self._add_late_fields(record, log_data)
+        for process in self._processors:
+            log_data = process(record, log_data)
+        return log_data
+
+    def _local_time(self, record: logging.LogRecord, datefmt: str | None) -> str:
+        """Return ``logging.Formatter.formatTime``'s text, rendering ``strftime`` once a second.
+
+        The cache holds one immutable tuple, replaced whole (atomic under the
+        GIL, so threads share it safely). Its key is everything the
+        ``strftime`` text depends on: the whole second (``localtime`` and
+        ``gmtime`` floor the timestamp), the converter, the format, and
+        ``time.tzname``, which ``time.tzset()`` replaces when the zone
+        changes. Daylight-saving changes happen on whole seconds, so they
+        need no key. A converter other than ``time.localtime`` or
+        ``time.gmtime`` might read fractions of a second: it is not cached.
+        """
+        created = record.created
+        converter = self.converter
+        default_format = self.default_time_format
+        cached = self._time_cache[0]
+        second = created // 1
+        # Identity, not equality: an equal but distinct format or converter
+        # only costs a miss, and identity is the cheaper test.
+        if (
+            cached[0] == second
+            and cached[1] is converter
+            and cached[2] is datefmt
+            and cached[3] is time.tzname
+            and cached[4] is default_format
+        ):
+            text: str = cached[5]
+        else:
+            text = time.strftime(datefmt or default_format, converter(created))
+            if converter is time.localtime or converter is time.gmtime:
+                self._time_cache[0] = (
+                    second,
+                    converter,
+                    datefmt,
+                    time.tzname,
+                    default_format,
+                    text,
+                )
+        if datefmt:
+            return text
+        msec_format = self.default_msec_format
+        if msec_format == "%s,%03d":
+            msecs = record.msecs
+            if msecs.__class__ is float and 0.0 <= msecs < 1000.0:
+                return text + _MSEC_SUFFIXES[int(msecs)]  # what "%03d" makes of it
+        return msec_format % (text, record.msecs) if msec_format else text
+
     def _exception(self, record: logging.LogRecord) -> Any:
         if record.exc_info:
             text = self.formatException(record.exc_info)
@@ -371,10 +471,19 @@ class JsonFormatter(logging.Formatter):
         attributes = record.__dict__
         extras = attributes.keys() - self._skip_fields
         if extras:
-            rename = self.rename_fields
-            for key, value in attributes.items():
-                if key in extras and not (isinstance(key, str) and key.startswith("_")):
-                    log_data[rename.get(key, key)] = value
+            _add_extras(attributes, extras, log_data, self.rename_fields)
+
+    def _add_late_fields(self, record: logging.LogRecord, log_data: LogData) -> None:
+        """Add ``timestamp`` and the renamed fields kept as ``null``, after the extras."""
+        rename = self.rename_fields
+        if self.timestamp:
+            key = self.timestamp if isinstance(self.timestamp, str) else "timestamp"
+            log_data[rename.get(key, key)] = datetime.datetime.fromtimestamp(
+                record.created, self.tzinfo or datetime.UTC
+            )
+        if self.rename_fields_keep_missing:
+            for key in rename.values():
+                log_data.setdefault(key, None)
 
     def _encode(self, log_data: LogData) -> bytes | str:
         try:
@@ -403,6 +512,46 @@ class JsonFormatter(logging.Formatter):
 
 
 # -- helpers -------------------------------------------------------------------
+
+_MSEC_SUFFIXES = tuple(f",{msecs:03d}" for msecs in range(1000))
+"""``"%s,%03d" % (text, msecs)`` is ``text + _MSEC_SUFFIXES[int(msecs)]`` for 0 <= msecs < 1000."""
+
+_NO_MESSAGE_DICT: dict[str, Any] = {}
+"""The message dict of a record with no dict message, exc_info or stack_info; read only."""
+
+
+def _add_extras(
+    attributes: dict[str, Any], extras: set[str], log_data: LogData, rename: Mapping[str, str]
+) -> None:
+    """Copy the ``extras`` of a record's ``__dict__`` into ``log_data``, in attribute order.
+
+    ``makeRecord`` adds extras after the standard attributes, so they are
+    found scanning from the end; the scan stops once all are found.
+    """
+    remaining = len(extras)
+    found = []
+    for key in reversed(attributes):
+        if key in extras:
+            found.append(key)
+            remaining -= 1
+            if not remaining:
+                break
+    found.reverse()
+    try:
+        if rename:
+            for key in found:
+                if key[:1] != "_":
+                    log_data[rename.get(key, key)] = attributes[key]
+        else:
+            for key in found:
+                if key[:1] != "_":
+                    log_data[key] = attributes[key]
+    except TypeError:
+        # A key that is not a string (set through record.__dict__): start
+        # again, testing each key; keys already written keep their place.
+        for key in found:
+            if not (isinstance(key, str) and key[:1] == "_"):
+                log_data[rename.get(key, key)] = attributes[key]
 
 
 def _message(record: logging.LogRecord) -> str:
