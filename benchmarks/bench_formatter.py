@@ -46,6 +46,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import jsonlog  # noqa: E402 - after the sys.path line, so the checkout is benchmarked
+from jsonlog.handlers import BytesStreamHandler  # noqa: E402
 
 FMT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RESERVED = frozenset(jsonlog.RESERVED_ATTRS)
@@ -74,20 +75,6 @@ class FloorFormatter(logging.Formatter):
         if record.exc_info:
             data["exc_info"] = self.formatException(record.exc_info)
         return orjson.dumps(data, default=str).decode()
-
-
-class _BytesHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Write ``format_bytes(record)`` and a newline to a binary stream."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.stream.write(self.formatter.format_bytes(record) + b"\n")  # type: ignore[union-attr]
-        except Exception:
-            self.handleError(record)
-
-
-# TODO(merge): replace _BytesHandler with jsonlog.handlers.BytesStreamHandler.
-BytesHandler = _BytesHandler
 
 
 def _structlog_formatter() -> logging.Formatter:
@@ -373,7 +360,7 @@ def run_end_to_end(
         loggers[name] = (_bench_logger(f"bench.e2e.{index}", handler), stream)
     ours = jsonlog.JsonFormatter(FMT)
     byte_stream = io.BytesIO()
-    byte_handler = BytesHandler(byte_stream)
+    byte_handler = BytesStreamHandler(byte_stream)
     byte_handler.setFormatter(ours)
     bytes_name = "jsonlog format_bytes -> BytesIO handler"
     loggers[bytes_name] = (_bench_logger("bench.e2e.bytes", byte_handler), byte_stream)

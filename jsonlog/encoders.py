@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import functools
 import json
 import math
 import re
@@ -344,6 +345,16 @@ class OrjsonEncoder:
         elif indent not in (None, False):
             self._reindent = indent
         self.ensure_ascii = ensure_ascii
+        self.dumps: Callable[[dict[str, Any]], bytes] | None = None
+        """A C-level call for the usual case (compact UTF-8, string keys), else None.
+
+        It raises where :meth:`__call__` would retry or adjust; a caller that
+        uses it falls back to :meth:`__call__` on any error.
+        """
+        if self._reindent is None and not ensure_ascii:
+            self.dumps = functools.partial(
+                orjson.dumps, default=self.default, option=self.option & _STR_KEYS
+            )
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON."""

@@ -236,6 +236,8 @@ class JsonFormatter(logging.Formatter):
         )
         self._time_cache: list[tuple[Any, ...]] = [(None,)]
         self._tracebacks = tracebacks.TracebackCache(super().formatException)
+        # The fast path calls orjson itself when the encoder allows it.
+        self._dumps: Encoder = getattr(self.encoder, "dumps", None) or self.encoder
 
     # -- logging.Formatter ----------------------------------------------------
 
@@ -248,7 +250,11 @@ class JsonFormatter(logging.Formatter):
         try:
             if self._compatible:
                 return self.serialize_log_record(self._log_data(record))
-            out = self._encode(self._fast_log_data(record))
+            log_data = self._fast_log_data(record)
+            try:
+                out = self._dumps(log_data)
+            except Exception:
+                out = self._encode(log_data)
             text = out if isinstance(out, str) else out.decode("utf-8")
             return self.prefix + text if self.prefix else text
         except Exception as error:
@@ -398,9 +404,19 @@ class JsonFormatter(logging.Formatter):
                 record.asctime = self.formatTime(record, self.datefmt)
         attributes = record.__dict__
         log_data = self._build(attributes, _NO_MESSAGE_DICT)
-        extras = attributes.keys() - self._skip_fields
-        if extras:
-            _add_extras(attributes, extras, log_data, self.rename_fields)
+        rename = self.rename_fields
+        if rename:
+            self._merge_extras(record, log_data)
+        else:
+            # One pass over the attributes is cheaper than a set difference
+            # first, with extras or without (benchmarks/bench_formatter.py).
+            skip = self._skip_fields
+            try:
+                for key, value in attributes.items():
+                    if key not in skip and key[:1] != "_":
+                        log_data[key] = value
+            except TypeError:  # a key that is not a string, set through __dict__
+                self._merge_extras(record, log_data)
         if self.timestamp or self.rename_fields_keep_missing:
             self._add_late_fields(record, log_data)
         for process in self._processors:
