@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeAlias
 
 import orjson
 
+from jsonlog import context as context_fields
 from jsonlog import encoders, fields
 from jsonlog.encoders import Default, Encoder
 
@@ -109,6 +110,10 @@ class JsonFormatter(logging.Formatter):
             ``timestamp``.
         exc_format: ``"text"`` (``formatException``'s text), ``"array"`` (its
             lines) or ``"structured"`` (``{"type", "message", "stack_trace"}``).
+        context: add the fields bound with :func:`jsonlog.context.bind` (a
+            record's own fields and extras win over them).
+        trace_ids: add ``trace_id`` and ``span_id`` of the active
+            OpenTelemetry span, when ``opentelemetry-api`` is installed.
     """
 
     def __init__(
@@ -135,6 +140,8 @@ class JsonFormatter(logging.Formatter):
         encoder: str | Encoder | None = None,
         tz: str | datetime.tzinfo | None = None,
         exc_format: ExcFormat | None = None,
+        context: bool = True,
+        trace_ids: bool = True,
     ) -> None:
         if style not in fields.STYLES and validate:
             raise ValueError(f"style must be one of {', '.join(fields.STYLES)}; got {style!r}")
@@ -189,6 +196,7 @@ class JsonFormatter(logging.Formatter):
             static_fields=self.static_fields,
         )
         self._processors: list[Processor] = []
+        self._processors += context_fields.processors(context=context, trace_ids=trace_ids)
         self._uses_asctime = "asctime" in plan.fields
         overridden = _overridden(type(self))
         self._needs_message = "message" in plan.fields or bool(overridden)
