@@ -114,6 +114,9 @@ class JsonFormatter(logging.Formatter):
             record's own fields and extras win over them).
         trace_ids: add ``trace_id`` and ``span_id`` of the active
             OpenTelemetry span, when ``opentelemetry-api`` is installed.
+        preset: reshape the output for a log platform: ``"ecs"`` (Elastic),
+            ``"gcp"`` (Google Cloud Logging), ``"otel"`` (OpenTelemetry),
+            ``"datadog"``, or a :class:`jsonlog.presets.Preset`.
     """
 
     def __init__(
@@ -142,6 +145,7 @@ class JsonFormatter(logging.Formatter):
         exc_format: ExcFormat | None = None,
         context: bool = True,
         trace_ids: bool = True,
+        preset: Any = None,
     ) -> None:
         if style not in fields.STYLES and validate:
             raise ValueError(f"style must be one of {', '.join(fields.STYLES)}; got {style!r}")
@@ -196,11 +200,27 @@ class JsonFormatter(logging.Formatter):
             static_fields=self.static_fields,
         )
         self._processors: list[Processor] = []
-        self._processors += context_fields.processors(context=context, trace_ids=trace_ids)
         self._uses_asctime = "asctime" in plan.fields
         overridden = _overridden(type(self))
         self._needs_message = "message" in plan.fields or bool(overridden)
         self._writes_bytes = not overridden & {"serialize_log_record", "jsonify_log_record"}
+        self._add_safety_processors(context, trace_ids, preset)
+
+    def _add_safety_processors(self, context: bool, trace_ids: bool, preset: Any) -> None:
+        """Append context, trace-id, preset and redaction processors, in that order."""
+        self.preset = None
+        if preset is not None:
+            from jsonlog import presets  # noqa: PLC0415 - presets subclasses JsonFormatter
+
+            self.preset = presets.resolve(preset)
+            self._needs_message = True
+        self._processors += context_fields.processors(
+            context=context,
+            trace_ids=trace_ids,
+            trace_flags=self.preset is not None and self.preset.trace_flags,
+        )
+        if self.preset is not None:
+            self._processors.append(self.preset.processor(self))
 
     # -- logging.Formatter ----------------------------------------------------
 
