@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias
 import orjson
 
 from jsonlog import context as context_fields
-from jsonlog import encoders, fields
+from jsonlog import encoders, fields, redaction
 from jsonlog.encoders import Default, Encoder
 
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
@@ -117,6 +117,14 @@ class JsonFormatter(logging.Formatter):
         preset: reshape the output for a log platform: ``"ecs"`` (Elastic),
             ``"gcp"`` (Google Cloud Logging), ``"otel"`` (OpenTelemetry),
             ``"datadog"``, or a :class:`jsonlog.presets.Preset`.
+        redact: hide secrets: ``True`` for the default key names and value
+            patterns, a list of further key names, or a dict of
+            :class:`jsonlog.redaction.Redactor` options.
+        redact_paths: dotted paths into the output to redact (turns
+            redaction on).
+        redact_patterns: regular expressions redacted inside string values
+            (turns redaction on).
+        censor: text that replaces a redacted value; ``None`` removes the key.
     """
 
     def __init__(
@@ -146,6 +154,10 @@ class JsonFormatter(logging.Formatter):
         context: bool = True,
         trace_ids: bool = True,
         preset: Any = None,
+        redact: bool | Sequence[str] | Mapping[str, Any] | None = None,
+        redact_paths: Sequence[str] | None = None,
+        redact_patterns: Sequence[str] | None = None,
+        censor: str | None = redaction.DEFAULT_CENSOR,
     ) -> None:
         if style not in fields.STYLES and validate:
             raise ValueError(f"style must be one of {', '.join(fields.STYLES)}; got {style!r}")
@@ -205,9 +217,10 @@ class JsonFormatter(logging.Formatter):
         self._needs_message = "message" in plan.fields or bool(overridden)
         self._writes_bytes = not overridden & {"serialize_log_record", "jsonify_log_record"}
         self._add_safety_processors(context, trace_ids, preset)
+        self._processors += redaction.processors(redact, redact_paths, redact_patterns, censor)
 
     def _add_safety_processors(self, context: bool, trace_ids: bool, preset: Any) -> None:
-        """Append context, trace-id, preset and redaction processors, in that order."""
+        """Append context, trace-id and preset processors, in that order."""
         self.preset = None
         if preset is not None:
             from jsonlog import presets  # noqa: PLC0415 - presets subclasses JsonFormatter
