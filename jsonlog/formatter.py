@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias
 import orjson
 
 from jsonlog import context as context_fields
-from jsonlog import encoders, fields, redaction
+from jsonlog import encoders, fields, limits, redaction
 from jsonlog.encoders import Default, Encoder
 
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
@@ -40,6 +40,7 @@ RFC3339 = "rfc3339"
 """``datefmt`` value for an RFC 3339 ``asctime`` with milliseconds and offset."""
 _RFC3339_NAMES = frozenset({"rfc3339", "iso8601", "iso"})
 _ENCODER_NAMES = ("orjson", "json")
+_PRIORITY_KEYS = ("asctime", "timestamp", "created", "levelname", "levelno", "name")
 _CALLABLE_OPTIONS = frozenset({"json_default", "json_encoder", "json_serializer", "encoder"})
 
 
@@ -125,6 +126,14 @@ class JsonFormatter(logging.Formatter):
         redact_patterns: regular expressions redacted inside string values
             (turns redaction on).
         censor: text that replaces a redacted value; ``None`` removes the key.
+        max_message_length: characters kept of the message.
+        max_string_length: characters kept of any other string value.
+        max_line_bytes: bytes of a whole line (at least 256); beyond it,
+            strings are cut, then fields dropped, keeping time, level, logger
+            and the start of the message. What was cut is listed under
+            ``"truncated"``.
+        max_depth: nesting levels kept below the top-level object.
+        max_keys: entries kept of any object or list.
     """
 
     def __init__(
@@ -158,6 +167,11 @@ class JsonFormatter(logging.Formatter):
         redact_paths: Sequence[str] | None = None,
         redact_patterns: Sequence[str] | None = None,
         censor: str | None = redaction.DEFAULT_CENSOR,
+        max_message_length: int | None = None,
+        max_string_length: int | None = None,
+        max_line_bytes: int | None = None,
+        max_depth: int | None = None,
+        max_keys: int | None = None,
     ) -> None:
         if style not in fields.STYLES and validate:
             raise ValueError(f"style must be one of {', '.join(fields.STYLES)}; got {style!r}")
@@ -218,6 +232,21 @@ class JsonFormatter(logging.Formatter):
         self._writes_bytes = not overridden & {"serialize_log_record", "jsonify_log_record"}
         self._add_safety_processors(context, trace_ids, preset)
         self._processors += redaction.processors(redact, redact_paths, redact_patterns, censor)
+        self.encoder = limits.wrap(
+            self.encoder,
+            max_message_length=max_message_length,
+            max_string_length=max_string_length,
+            max_line_bytes=max_line_bytes,
+            max_depth=max_depth,
+            max_keys=max_keys,
+            message_key=self._get_rename(self.preset.message_key if self.preset else "message"),
+            priority_keys=[
+                self._get_rename(key)
+                for key in (self.preset.priority_keys if self.preset else _PRIORITY_KEYS)
+            ],
+            prefix=self.prefix,
+            hook=self._hook,
+        )
 
     def _add_safety_processors(self, context: bool, trace_ids: bool, preset: Any) -> None:
         """Append context, trace-id and preset processors, in that order."""
