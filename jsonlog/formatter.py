@@ -231,7 +231,12 @@ class JsonFormatter(logging.Formatter):
         self._needs_message = "message" in plan.fields or bool(overridden)
         self._writes_bytes = not overridden & {"serialize_log_record", "jsonify_log_record"}
         self._add_safety_processors(context, trace_ids, preset)
-        self._processors += redaction.processors(redact, redact_paths, redact_patterns, censor)
+        redactor = redaction.from_options(redact, redact_paths, redact_patterns, censor)
+        if redactor is not None and self._writes_bytes:
+            self.encoder = redactor.wrap(self.encoder, getattr(self.encoder, "default", self._hook))
+        elif redactor is not None:
+            # A subclass encodes by itself: redact before it sees the data.
+            self._processors.append(redactor)
         self.encoder = limits.wrap(
             self.encoder,
             max_message_length=max_message_length,

@@ -88,6 +88,8 @@ class LimitedEncoder:
             self.max_string_length if self.max_message_length is None else self.max_message_length
         )
         self._string_limit = self.max_string_length
+        text_limits = [x for x in (self._string_limit, self._message_limit) if x is not None]
+        self._text_limit = min(text_limits) if text_limits else None
         # Shorter than this, the line cannot break any limit: no look needed.
         thresholds = [self._budget]
         if self._string_limit is not None:
@@ -107,13 +109,32 @@ class LimitedEncoder:
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON within the limits."""
         out = self.encoder(data)
-        if len(out) <= self._fast:
+        size = len(out)
+        if size <= self._fast:
             return out
         if self._budget is not None and _size(out) > self._budget:
             return self._shrink(data)
-        if self._scan and not self._within(data, len(out)):
+        if self._scan and not self._clearly_within(out, size) and not self._within(data, size):
             return self._shrink(data)
         return out
+
+    def _clearly_within(self, out: bytes | str, size: int) -> bool:
+        """Tell from the encoded line alone that no string, depth or key limit is reached.
+
+        A string of n characters takes at least n + 2 bytes; an object or list
+        with n entries needs n - 1 commas; n levels of nesting need n opening
+        brackets. Brackets and commas inside strings only make the count
+        larger, so a count under the limit proves the data within it.
+        """
+        if self._text_limit is not None and size > self._text_limit + 2:
+            return False
+        if isinstance(out, bytes):
+            commas, opened = out.count(b","), out.count(b"{") + out.count(b"[")
+        else:
+            commas, opened = out.count(","), out.count("{") + out.count("[")
+        if self.max_keys is not None and commas >= self.max_keys:
+            return False
+        return self.max_depth is None or opened - 1 <= self.max_depth
 
     # -- the check ----------------------------------------------------------------
 

@@ -131,6 +131,19 @@ class TestStructureLimits:
         assert list(data)[:5] == ["asctime", "levelname", "name", "message", "x0"]
         assert data[TRUNCATED_KEY] == [f"x{i}" for i in range(1, 10)]
 
+    @pytest.mark.parametrize("encoder", ENCODERS)
+    def test_commas_and_brackets_in_text_are_not_structure(self, encoder: str) -> None:
+        """Commas and brackets inside strings do not count as keys or nesting."""
+        record = make_record("a,b,c,d,e [[[[ {{{{")
+        formatter = JsonFormatter(max_keys=3, max_depth=1, encoder=encoder)
+        assert formatter.format(record) == JsonFormatter(encoder=encoder).format(record)
+
+    def test_brackets_in_text_are_not_nesting(self) -> None:
+        """Brackets inside strings alone do not count as nesting."""
+        record = make_record("[[[[ {{{{")
+        formatter = JsonFormatter(max_depth=1)
+        assert formatter.format(record) == JsonFormatter().format(record)
+
     def test_tuple_checked(self) -> None:
         """Tuples are looked into like lists."""
         data = json.loads(line_of(JsonFormatter(max_keys=2), "m", row=(1, 2, 3)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import json
 import logging
@@ -282,6 +283,61 @@ class TestPaths:
         assert redactor._path(value, ("a",), 0) is not None
 
 
+class TestEncoderMode:
+    def test_wraps_encoder(self) -> None:
+        """The formatter redacts through its encoder, not a processor, by default."""
+        formatter = JsonFormatter(redact=True)
+        assert isinstance(formatter.encoder, redaction.RedactingEncoder)
+
+    def test_subclass_gets_processor(self) -> None:
+        """A subclass that encodes by itself gets the redactor as a processor."""
+
+        class Custom(JsonFormatter):
+            def jsonify_log_record(self, log_data: dict[str, Any]) -> str:
+                return json.dumps(log_data)
+
+        formatter = Custom(redact=True)
+        assert not isinstance(formatter.encoder, redaction.RedactingEncoder)
+        assert emit(formatter, password=SECRET)["password"] == DEFAULT_CENSOR
+
+    def test_secret_inside_dataclass(self) -> None:
+        """Secrets inside objects the encoder turns into dicts are found too."""
+
+        @dataclasses.dataclass
+        class Login:
+            user: str
+            password: str
+
+        data = emit(JsonFormatter(redact=True), login=Login("ada", SECRET))
+        assert data["login"] == {"user": "ada", "password": DEFAULT_CENSOR}
+
+    def test_false_alarm_keeps_line(self) -> None:
+        """A line that only looks suspicious is written unchanged."""
+        formatter = JsonFormatter(redact=True)
+        record = make_record("a basic idea", session_count=3)
+        assert formatter.format(record) == JsonFormatter().format(record)
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    def test_both_encoders(self, encoder: str) -> None:
+        """Text and bytes encoders are both searched."""
+        formatter = JsonFormatter(redact=True, encoder=encoder)
+        data = emit(formatter, msg="x Bearer abc", nested={"Api-Key": SECRET})
+        assert data["message"] == f"x Bearer {DEFAULT_CENSOR}"
+        assert data["nested"] == {"Api-Key": DEFAULT_CENSOR}
+
+    def test_paths_walk_every_record(self) -> None:
+        """With paths the data is walked even when the line looks harmless."""
+        data = emit(JsonFormatter(redact_paths=["user.name"]), user={"name": "ada"})
+        assert data["user"] == {"name": DEFAULT_CENSOR}
+
+    def test_empty_key_list_trigger(self) -> None:
+        """With no key names at all the key search never fires."""
+        redactor = Redactor(defaults=False)
+        assert redactor.key_trigger == rb"(?!)"
+        formatter = JsonFormatter(redact=redactor)
+        assert emit(formatter, password="p")["password"] == "p"
+
+
 class TestConfig:
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),
@@ -307,13 +363,16 @@ class TestConfig:
         assert emit(JsonFormatter(), password="p")["password"] == "p"
 
     def test_false_is_off(self) -> None:
-        """redact=False adds no processor."""
-        assert redaction.processors(False, None, None, DEFAULT_CENSOR) == []
+        """redact=False gives no redactor."""
+        assert redaction.from_options(False, None, None, DEFAULT_CENSOR) is None
 
     def test_redactor_instance(self) -> None:
         """A Redactor instance is used as it is."""
         redactor = Redactor(keys=["pin"], defaults=False)
-        assert redaction.processors(redactor, None, None, None) == [redactor]
+        assert redaction.from_options(redactor, None, None, None) is redactor
+        formatter = JsonFormatter(redact=redactor)
+        assert isinstance(formatter.encoder, redaction.RedactingEncoder)
+        assert emit(formatter, pin=1)["pin"] == DEFAULT_CENSOR
 
     def test_dict_options(self) -> None:
         """A dict of options reaches the Redactor, censor and paths included."""
