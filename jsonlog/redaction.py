@@ -378,7 +378,7 @@ class RedactingEncoder:
         self.redactor = redactor
         self.hook = hook
         self._keys = re.compile(redactor.key_trigger).search
-        self._values = redactor.value_triggers
+        self._values = bool(redactor.value_triggers)
         self._always = redactor._always_walk
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
@@ -387,9 +387,8 @@ class RedactingEncoder:
         if self._always:
             return self._redacted(data)
         line = out.lower() if isinstance(out, bytes) else out.lower().encode("utf-8", "replace")
-        for value_trigger in self._values:
-            if value_trigger in line:
-                return self._redacted(data)
+        if self._values and (b"://" in line or b"bearer" in line or b"basic" in line):
+            return self._redacted(data)
         if self._keys(line[::-1]) is None:
             return out
         return self._redacted(data)
