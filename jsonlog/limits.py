@@ -22,6 +22,7 @@ Whatever was cut or dropped is named (as a dotted path) in the list under
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -101,6 +102,16 @@ class LimitedEncoder:
         if self.max_depth is not None:
             thresholds.append(2 * self.max_depth + 2)
         self._fast = min(t for t in thresholds if t is not None)
+        # Caps for the checks on the encoded line (see __call__): a string of n
+        # characters takes at least n + 2 bytes; an object or list with n
+        # entries needs n - 1 commas; n levels of nesting need n + 1 opening
+        # brackets counting the top-level one. Commas and brackets inside
+        # strings only raise the counts, so counts under the caps prove the
+        # data within the limits.
+        self._line_cap = sys.maxsize if self._budget is None else self._budget
+        self._text_cap = sys.maxsize if self._text_limit is None else self._text_limit + 2
+        self._comma_cap = self.max_keys
+        self._depth_cap = None if self.max_depth is None else self.max_depth + 1
         self._scan = any(
             limit is not None
             for limit in (self._string_limit, self._message_limit, self.max_keys, self.max_depth)
@@ -112,29 +123,30 @@ class LimitedEncoder:
         size = len(out)
         if size <= self._fast:
             return out
-        if self._budget is not None and _size(out) > self._budget:
-            return self._shrink(data)
-        if self._scan and not self._clearly_within(out, size) and not self._within(data, size):
+        if isinstance(out, bytes):
+            if size > self._line_cap:
+                return self._shrink(data)
+            if (
+                size <= self._text_cap
+                and (self._comma_cap is None or out.count(b",") < self._comma_cap)
+                and (
+                    self._depth_cap is None or out.count(b"{") + out.count(b"[") <= self._depth_cap
+                )
+            ):
+                return out
+        else:
+            if _size(out) > self._line_cap:
+                return self._shrink(data)
+            if (
+                size <= self._text_cap
+                and (self._comma_cap is None or out.count(",") < self._comma_cap)
+                and (self._depth_cap is None or out.count("{") + out.count("[") <= self._depth_cap)
+            ):
+                return out
+        # The counts were not conclusive: commas and brackets may sit inside strings.
+        if self._scan and not self._within(data, size):
             return self._shrink(data)
         return out
-
-    def _clearly_within(self, out: bytes | str, size: int) -> bool:
-        """Tell from the encoded line alone that no string, depth or key limit is reached.
-
-        A string of n characters takes at least n + 2 bytes; an object or list
-        with n entries needs n - 1 commas; n levels of nesting need n opening
-        brackets. Brackets and commas inside strings only make the count
-        larger, so a count under the limit proves the data within it.
-        """
-        if self._text_limit is not None and size > self._text_limit + 2:
-            return False
-        if isinstance(out, bytes):
-            commas, opened = out.count(b","), out.count(b"{") + out.count(b"[")
-        else:
-            commas, opened = out.count(","), out.count("{") + out.count("[")
-        if self.max_keys is not None and commas >= self.max_keys:
-            return False
-        return self.max_depth is None or opened - 1 <= self.max_depth
 
     # -- the check ----------------------------------------------------------------
 

@@ -61,6 +61,15 @@ class TestStringLimits:
         )
         assert limited.format(record) == JsonFormatter(DEFAULT_FMT).format(record)
 
+    @pytest.mark.parametrize("encoder", ENCODERS)
+    def test_counts_prove_within(self, encoder: str) -> None:
+        """A line whose commas and brackets are under the caps is written as it is."""
+        record = make_record("short", user={"id": 1, "tags": ["a"]})
+        limited = JsonFormatter(
+            DEFAULT_FMT, encoder=encoder, max_string_length=500, max_depth=5, max_keys=50
+        )
+        assert limited.format(record) == JsonFormatter(DEFAULT_FMT, encoder=encoder).format(record)
+
     def test_nested_string_cut(self) -> None:
         """Strings nested in extras are cut and named by their dotted path."""
         data = json.loads(line_of(JsonFormatter(max_string_length=3), "hi", user={"bio": "x" * 9}))
