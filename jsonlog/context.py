@@ -33,6 +33,7 @@ __all__ = [
     "clear",
     "current_trace",
     "get_context",
+    "reset",
     "unbind",
 ]
 

@@ -114,10 +114,10 @@ def _normal(key: str) -> str:
 
 def _key_regex(keys: frozenset[str], suffix_keys: frozenset[str]) -> re.Pattern[str]:
     words = "|".join(sorted((re.escape(key) for key in keys), key=len, reverse=True))
-    pattern = rf"(?:^|[._]|\b)(?:{words})$" if words else r"(?!)"
+    pattern = rf"(?:^|[._]|\b)(?:{words})\Z" if words else r"(?!)"
     if suffix_keys:
         suffixes = "|".join(sorted(re.escape(key) for key in suffix_keys))
-        pattern = rf"{pattern}|(?:{suffixes})$"
+        pattern = rf"{pattern}|(?:{suffixes})\Z"
     return re.compile(pattern)
 
 

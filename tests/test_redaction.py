@@ -476,8 +476,11 @@ def _secret_trees() -> st.SearchStrategy[Any]:
 
 class TestProperties:
     @settings(max_examples=150, deadline=None)
-    @given(extras=st.dictionaries(_PLAIN_KEYS | _VARIANTS, _secret_trees(), max_size=4))
-    def test_default_key_values_never_leak(self, extras: dict[str, Any]) -> None:
+    @given(
+        extras=st.dictionaries(_PLAIN_KEYS | _VARIANTS, _secret_trees(), max_size=4),
+        encoder=st.sampled_from(["orjson", "json"]),
+    )
+    def test_default_key_values_never_leak(self, extras: dict[str, Any], encoder: str) -> None:
         """No value under a default-listed key appears in the output, at any depth."""
         extras = {key: value for key, value in extras.items() if key not in RESERVED_ATTRS}
         for key in list(extras):
@@ -485,7 +488,8 @@ class TestProperties:
                 extras[key] = SECRET
         before = copy.deepcopy(extras)
         for preset in (None, "ecs", "otel"):
-            line = JsonFormatter(redact=True, preset=preset).format(make_record(**extras))
+            formatter = JsonFormatter(redact=True, preset=preset, encoder=encoder)
+            line = formatter.format(make_record(**extras))
             assert SECRET not in line
             json.loads(line)
         assert extras == before
