@@ -69,7 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args(argv)
-    compare("default fmt", JsonFormatter(FMT), JsonFormatter(FMT, **SAFETY), args)
+    compare("all (default fmt)", JsonFormatter(FMT), JsonFormatter(FMT, **SAFETY), args)
+    compare(
+        "redact + length limits",
+        JsonFormatter(FMT),
+        JsonFormatter(
+            FMT, redact=True, max_message_length=4096, max_string_length=2048, max_line_bytes=16384
+        ),
+        args,
+    )
     compare("redaction only", JsonFormatter(FMT), JsonFormatter(FMT, redact=True), args)
     compare(
         "limits only",
