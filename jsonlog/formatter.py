@@ -7,9 +7,14 @@ import importlib
 import inspect
 import logging
 from collections.abc import Callable, Container, Mapping, Sequence
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import orjson
+
+if TYPE_CHECKING:
+    import re
+
+    from jsonlog.presets import Preset
 
 from jsonlog import context as context_fields
 from jsonlog import encoders, fields, limits, redaction
@@ -162,10 +167,10 @@ class JsonFormatter(logging.Formatter):
         exc_format: ExcFormat | None = None,
         context: bool = True,
         trace_ids: bool = True,
-        preset: Any = None,
-        redact: bool | Sequence[str] | Mapping[str, Any] | None = None,
+        preset: str | Preset | None = None,
+        redact: bool | Sequence[str] | Mapping[str, Any] | redaction.Redactor | None = None,
         redact_paths: Sequence[str] | None = None,
-        redact_patterns: Sequence[str] | None = None,
+        redact_patterns: Sequence[str | re.Pattern[str]] | None = None,
         censor: str | None = redaction.DEFAULT_CENSOR,
         max_message_length: int | None = None,
         max_string_length: int | None = None,
@@ -253,9 +258,11 @@ class JsonFormatter(logging.Formatter):
             hook=self._hook,
         )
 
-    def _add_safety_processors(self, context: bool, trace_ids: bool, preset: Any) -> None:
+    def _add_safety_processors(
+        self, context: bool, trace_ids: bool, preset: str | Preset | None
+    ) -> None:
         """Append context, trace-id and preset processors, in that order."""
-        self.preset = None
+        self.preset: Preset | None = None
         if preset is not None:
             from jsonlog import presets  # noqa: PLC0415 - presets subclasses JsonFormatter
 
