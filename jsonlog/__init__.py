@@ -1,5 +1,6 @@
 """One JSON object per line from the standard logging module."""
 
+from jsonlog.context import bind, bound, get_context, unbind
 from jsonlog.encoders import Encoder, JsonEncoder, OrjsonEncoder
 from jsonlog.formatter import RESERVED_ATTRS, JsonFormatter, LogData, merge_record_extra
 
@@ -12,5 +13,9 @@ __all__ = [
     "JsonFormatter",
     "LogData",
     "OrjsonEncoder",
+    "bind",
+    "bound",
+    "get_context",
     "merge_record_extra",
+    "unbind",
 ]

@@ -11,13 +11,17 @@ from collections.abc import Callable, Container, Mapping, Sequence
 
 import orjson
 
-from jsonlog import access, encoders, fields, tracebacks
+from jsonlog import access, encoders, fields, limits, redaction, tracebacks
+from jsonlog import context as context_fields
 from jsonlog.encoders import Default, Encoder
 
 # typing costs more to import than the rest of jsonlog: annotations only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from typing import Any, Literal, TypeAlias
+
+    from jsonlog.presets import Preset
 
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
 
@@ -44,6 +48,7 @@ RFC3339 = "rfc3339"
 """``datefmt`` value for an RFC 3339 ``asctime`` with milliseconds and offset."""
 _RFC3339_NAMES = frozenset({"rfc3339", "iso8601", "iso"})
 _ENCODER_NAMES = ("orjson", "json")
+_PRIORITY_KEYS = ("asctime", "timestamp", "created", "levelname", "levelno", "name")
 _CALLABLE_OPTIONS = frozenset({"json_default", "json_encoder", "json_serializer", "encoder"})
 
 
@@ -125,6 +130,29 @@ class JsonFormatter(logging.Formatter):
             ``http.response.header.<name>`` (gunicorn).
         access_environ: WSGI environ keys to add as ``wsgi.environ.<KEY>``
             (gunicorn), e.g. ``["REMOTE_USER"]``.
+        context: add the fields bound with :func:`jsonlog.context.bind` (a
+            record's own fields and extras win over them).
+        trace_ids: add ``trace_id`` and ``span_id`` of the active
+            OpenTelemetry span, when ``opentelemetry-api`` is installed.
+        preset: reshape the output for a log platform: ``"ecs"`` (Elastic),
+            ``"gcp"`` (Google Cloud Logging), ``"otel"`` (OpenTelemetry),
+            ``"datadog"``, or a :class:`jsonlog.presets.Preset`.
+        redact: hide secrets: ``True`` for the default key names and value
+            patterns, a list of further key names, or a dict of
+            :class:`jsonlog.redaction.Redactor` options.
+        redact_paths: dotted paths into the output to redact (turns
+            redaction on).
+        redact_patterns: regular expressions redacted inside string values
+            (turns redaction on).
+        censor: text that replaces a redacted value; ``None`` removes the key.
+        max_message_length: characters kept of the message.
+        max_string_length: characters kept of any other string value.
+        max_line_bytes: bytes of a whole line (at least 256); beyond it,
+            strings are cut, then fields dropped, keeping time, level, logger
+            and the start of the message. What was cut is listed under
+            ``"truncated"``.
+        max_depth: nesting levels kept below the top-level object.
+        max_keys: entries kept of any object or list.
     """
 
     def __init__(
@@ -156,6 +184,18 @@ class JsonFormatter(logging.Formatter):
         access_request_headers: Sequence[str] = (),
         access_response_headers: Sequence[str] = (),
         access_environ: Sequence[str] = (),
+        context: bool = True,
+        trace_ids: bool = True,
+        preset: str | Preset | None = None,
+        redact: bool | Sequence[str] | Mapping[str, Any] | redaction.Redactor | None = None,
+        redact_paths: Sequence[str] | None = None,
+        redact_patterns: Sequence[str | re.Pattern[str]] | None = None,
+        censor: str | None = redaction.DEFAULT_CENSOR,
+        max_message_length: int | None = None,
+        max_string_length: int | None = None,
+        max_line_bytes: int | None = None,
+        max_depth: int | None = None,
+        max_keys: int | None = None,
     ) -> None:
         if style not in fields.STYLES and validate:
             raise ValueError(f"style must be one of {', '.join(fields.STYLES)}; got {style!r}")
@@ -209,18 +249,6 @@ class JsonFormatter(logging.Formatter):
             rename=self._get_rename,
             static_fields=self.static_fields,
         )
-        self._processors: list[Processor] = []
-        if _check(access_log, bool, "access_log"):
-            self._skip_fields.add("color_message")  # uvicorn's ANSI copy of the message
-            self._processors.append(
-                access.AccessFields(
-                    access_loggers,
-                    request_headers=access_request_headers,
-                    response_headers=access_response_headers,
-                    environ=access_environ,
-                    rename=self.rename_fields,
-                )
-            )
         self._uses_asctime = "asctime" in plan.fields
         overridden = _overridden(type(self))
         self._needs_message = "message" in plan.fields or bool(overridden)
@@ -236,8 +264,67 @@ class JsonFormatter(logging.Formatter):
         )
         self._time_cache: list[tuple[Any, ...]] = [(None,)]
         self._tracebacks = tracebacks.TracebackCache(super().formatException)
-        # The fast path calls orjson itself when the encoder allows it.
+
+        self._processors: list[Processor] = []
+        if _check(access_log, bool, "access_log"):
+            self._skip_fields.add("color_message")  # uvicorn's ANSI copy of the message
+            self._processors.append(
+                access.AccessFields(
+                    access_loggers,
+                    request_headers=access_request_headers,
+                    response_headers=access_response_headers,
+                    environ=access_environ,
+                    rename=self.rename_fields,
+                )
+            )
+        self._add_safety_processors(context, trace_ids, preset)
+        self._wrap_encoder(
+            redaction.from_options(redact, redact_paths, redact_patterns, censor),
+            max_message_length=max_message_length,
+            max_string_length=max_string_length,
+            max_line_bytes=max_line_bytes,
+            max_depth=max_depth,
+            max_keys=max_keys,
+        )
+        # The fast path calls orjson itself when the (possibly wrapped) encoder allows it.
         self._dumps: Encoder = getattr(self.encoder, "dumps", None) or self.encoder
+
+    def _wrap_encoder(self, redactor: redaction.Redactor | None, **limit_options: Any) -> None:
+        """Wrap the encoder in redaction, then size limits, when configured."""
+        if redactor is not None and self._writes_bytes:
+            self.encoder = redactor.wrap(self.encoder, getattr(self.encoder, "default", self._hook))
+        elif redactor is not None:
+            # A subclass encodes by itself: redact before it sees the data.
+            self._processors.append(redactor)
+        self.encoder = limits.wrap(
+            self.encoder,
+            **limit_options,
+            message_key=self._get_rename(self.preset.message_key if self.preset else "message"),
+            priority_keys=[
+                self._get_rename(key)
+                for key in (self.preset.priority_keys if self.preset else _PRIORITY_KEYS)
+            ],
+            prefix=self.prefix,
+            hook=self._hook,
+        )
+
+    def _add_safety_processors(
+        self, context: bool, trace_ids: bool, preset: str | Preset | None
+    ) -> None:
+        """Append context, trace-id and preset processors, in that order."""
+        self.preset: Preset | None = None
+        if preset is not None:
+            from jsonlog import presets  # noqa: PLC0415 - presets subclasses JsonFormatter
+
+            self.preset = presets.resolve(preset)
+            self._needs_message = True
+        self._processors += context_fields.processors(
+            context=context,
+            trace_ids=trace_ids,
+            trace_flags=self.preset is not None and self.preset.trace_flags,
+        )
+        if self.preset is not None:
+            self._processors.append(self.preset.processor(self))
 
     # -- logging.Formatter ----------------------------------------------------
 

@@ -66,6 +66,13 @@ CONFIGS: dict[str, tuple[Any, dict[str, Any]]] = {
     ),
     "brace-style": ("{asctime} {levelname} {message}", {"style": "{"}),
     "ensure-ascii-indent": (FMT, {"json_ensure_ascii": True, "json_indent": 4}),
+    "preset-ecs": (FMT, {"preset": "ecs"}),
+    "preset-gcp": (FMT, {"preset": "gcp"}),
+    "preset-otel": (FMT, {"preset": "otel"}),
+    "preset-datadog": (FMT, {"preset": "datadog"}),
+    "redact": (FMT, {"redact": True, "redact_paths": ["user"]}),
+    "limits": (FMT, {"max_string_length": 8, "max_line_bytes": 400, "max_keys": 3}),
+    "access-off": (FMT, {"access_log": False, "context": False, "trace_ids": False}),
 }
 
 _RESERVED = {*RESERVED_ATTRS, "message", "asctime"}

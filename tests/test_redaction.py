@@ -1,0 +1,503 @@
+"""Tests for jsonlog.redaction: key names, paths and value patterns."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import io
+import json
+import logging
+import logging.config
+import re
+import textwrap
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jsonlog import JsonFormatter, context, redaction
+from jsonlog.formatter import RESERVED_ATTRS
+from jsonlog.redaction import DEFAULT_CENSOR, DEFAULT_KEYS, Redactor
+
+SECRET = "s3cr3t-VALUE-7f1c"
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    context.clear()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def make_record(msg: Any = "hello", **extra: Any) -> logging.LogRecord:
+    record = logging.LogRecord("app", logging.INFO, __file__, 1, msg, (), None)
+    record.__dict__.update(extra)
+    return record
+
+
+def emit(formatter: JsonFormatter, msg: Any = "hello", **extra: Any) -> dict[str, Any]:
+    return json.loads(formatter.format(make_record(msg, **extra)))
+
+
+class TestKeys:
+    @pytest.mark.parametrize(
+        "key",
+        [
+            "password",
+            "PASSWORD",
+            "Passwd",
+            "api_key",
+            "API-KEY",
+            "apiKey",
+            "X-Api-Key",
+            "Authorization",
+            "Set-Cookie",
+            "cookie",
+            "session",
+            "session_id",
+            "private_key",
+            "db_password",
+            "accessToken",
+            "client_secret",
+            "http.request.header.authorization",
+            "http.response.header.set-cookie",
+        ],
+    )
+    def test_default_keys(self, key: str) -> None:
+        """Listed names match whatever their case, separators or prefix."""
+        data = emit(JsonFormatter(redact=True), **{key: SECRET})
+        assert data[key] == DEFAULT_CENSOR
+
+    @pytest.mark.parametrize(
+        "key", ["user", "max_tokens", "token_count", "passenger", "compass", "author"]
+    )
+    def test_harmless_keys_kept(self, key: str) -> None:
+        """Keys that merely contain a listed word are kept."""
+        assert emit(JsonFormatter(redact=True), **{key: "v"})[key] == "v"
+
+    def test_nested_dicts_and_lists(self) -> None:
+        """Secrets are found at any depth of dicts and lists; other values are kept."""
+        data = emit(
+            JsonFormatter(redact=True),
+            payload={"users": [{"name": "ada", "password": SECRET}], "token": {"a": 1}},
+        )
+        assert data["payload"] == {
+            "users": [{"name": "ada", "password": DEFAULT_CENSOR}],
+            "token": DEFAULT_CENSOR,
+        }
+
+    def test_caller_objects_untouched(self) -> None:
+        """The caller's extra, nested dicts and lists are not modified."""
+        payload = {"users": [{"name": "ada", "password": SECRET}], "t": ("Bearer abcdef",)}
+        before = copy.deepcopy(payload)
+        emit(JsonFormatter(redact=True), payload=payload)
+        assert payload == before
+
+    def test_dict_message_untouched(self) -> None:
+        """A dict message is redacted in the output and left whole for the caller."""
+        message = {"event": "login", "auth": {"password": SECRET}}
+        data = emit(JsonFormatter(redact=True), msg=message)
+        assert data["auth"] == {"password": DEFAULT_CENSOR}
+        assert message["auth"] == {"password": SECRET}
+
+    def test_nothing_to_redact_keeps_objects(self) -> None:
+        """With nothing to redact, nested values are returned as the same objects."""
+        redactor = Redactor()
+        value = {"a": [1, {"b": "text"}], "c": ("x",)}
+        assert redactor.redact(value) is value
+
+    def test_remove_with_censor_none(self) -> None:
+        """censor=None removes redacted keys at the top and nested."""
+        data = emit(JsonFormatter(redact=True, censor=None), password=SECRET, user={"token": 1})
+        assert "password" not in data
+        assert data["user"] == {}
+
+    def test_custom_censor(self) -> None:
+        """The censor text is configurable."""
+        assert emit(JsonFormatter(redact=True, censor="***"), password=SECRET)["password"] == "***"
+
+    def test_extra_keys_added_to_defaults(self) -> None:
+        """A list of names adds to the default list."""
+        data = emit(JsonFormatter(redact=["ssn"]), ssn="123", password=SECRET, sub_ssn="9")
+        assert data["ssn"] == data["password"] == data["sub_ssn"] == DEFAULT_CENSOR
+
+    def test_defaults_off(self) -> None:
+        """defaults=False redacts only the names given."""
+        data = emit(JsonFormatter(redact={"keys": ["pin"], "defaults": False}), pin=1, password=2)
+        assert data == {"message": "hello", "pin": DEFAULT_CENSOR, "password": 2}
+
+    def test_no_keys_at_all(self) -> None:
+        """With defaults off and no names, no key is redacted."""
+        redactor = Redactor(defaults=False)
+        assert redactor.is_secret_key("password") is False
+
+    def test_context_fields_redacted(self) -> None:
+        """Bound context fields are redacted like extras."""
+        with context.bound(session_id=SECRET):
+            assert emit(JsonFormatter(redact=True))["session_id"] == DEFAULT_CENSOR
+
+    def test_preset_output_redacted(self) -> None:
+        """Redaction runs after the preset, so nested header fields are caught."""
+        data = emit(
+            JsonFormatter(preset="ecs", redact=True),
+            **{"http.request.header.authorization": "Bearer abc", "http.request.method": "GET"},
+        )
+        assert data["http"]["request"] == {
+            "header": {"authorization": DEFAULT_CENSOR},
+            "method": "GET",
+        }
+
+    def test_mapping_subclass_and_non_str_keys(self) -> None:
+        """Other mappings are redacted into dicts; non-string keys are kept."""
+        value = OrderedDict([("password", SECRET), (1, "one")])
+        assert Redactor().redact(value) == {"password": DEFAULT_CENSOR, 1: "one"}
+
+    def test_cache_is_bounded(self) -> None:
+        """The key-name cache is cleared when it grows past its bound."""
+        redactor = Redactor()
+        for index in range(5000):
+            redactor.is_secret_key(f"k{index}")
+        assert len(redactor._cache) <= 4096
+
+    def test_deep_nesting_is_censored(self) -> None:
+        """Values nested beyond the walk depth are replaced, never passed through."""
+        value: Any = {"password": SECRET}
+        for _ in range(150):
+            value = {"n": value}
+        assert SECRET not in json.dumps(Redactor().redact(value))
+        listed: Any = [SECRET]
+        for _ in range(150):
+            listed = [listed]
+        assert "too deep" in json.dumps(Redactor().redact(listed))
+
+    def test_other_objects_kept(self) -> None:
+        """Values that are not containers or strings are left to the encoder."""
+        marker = object()
+        assert Redactor().redact(marker) is marker
+        assert Redactor().redact(None) is None
+
+    def test_str_subclass(self) -> None:
+        """A str subclass is scanned as text."""
+
+        class Text(str):
+            pass
+
+        assert Redactor().redact(Text("Bearer abcdefgh")) == f"Bearer {DEFAULT_CENSOR}"
+
+
+class TestPatterns:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Authorization: Bearer eyJhbGciOi.x-y_z", f"Authorization: Bearer {DEFAULT_CENSOR}"),
+            ("bearer abc", f"bearer {DEFAULT_CENSOR}"),
+            ("Basic dXNlcjpwYXNzd29yZA==", f"Basic {DEFAULT_CENSOR}"),
+            ("get https://bob:hunter2@db.local/x", f"get https://{DEFAULT_CENSOR}@db.local/x"),
+            ("postgres://u:p@h:5432/d", f"postgres://{DEFAULT_CENSOR}@h:5432/d"),
+            ("plain text", "plain text"),
+            ("https://example.com/path", "https://example.com/path"),
+            ("basic idea", "basic idea"),
+        ],
+    )
+    def test_default_patterns(self, text: str, expected: str) -> None:
+        """Bearer tokens, Basic credentials and URL user:password are censored in text."""
+        assert emit(JsonFormatter(redact=True), msg=text)["message"] == expected
+
+    def test_user_pattern(self) -> None:
+        """A user regular expression is censored wherever it matches."""
+        formatter = JsonFormatter(redact_patterns=[r"\b\d{4}-\d{4}-\d{4}-\d{4}\b"])
+        data = emit(formatter, msg="card 1234-5678-9012-3456 ok", note=["x 1111-2222-3333-4444"])
+        assert data["message"] == f"card {DEFAULT_CENSOR} ok"
+        assert data["note"] == [f"x {DEFAULT_CENSOR}"]
+
+    def test_compiled_pattern_and_censor_none(self) -> None:
+        """Compiled patterns work; with censor=None matches get the default censor."""
+        formatter = JsonFormatter(redact_patterns=[re.compile("sk_live_\\w+")], censor=None)
+        assert emit(formatter, msg="key sk_live_abc")["message"] == f"key {DEFAULT_CENSOR}"
+
+    def test_censor_with_backslash(self) -> None:
+        """A censor text with backslashes is written literally."""
+        formatter = JsonFormatter(redact=True, censor=r"\1\g<0>")
+        assert emit(formatter, msg="Bearer abc")["message"] == r"Bearer \1\g<0>"
+
+    def test_patterns_off_with_defaults_off(self) -> None:
+        """defaults=False also turns off the default value patterns."""
+        formatter = JsonFormatter(redact={"defaults": False, "keys": ["x"]})
+        assert emit(formatter, msg="Bearer abc")["message"] == "Bearer abc"
+
+
+class TestPaths:
+    def test_dotted_path(self) -> None:
+        """A dotted path redacts that value only."""
+        data = emit(JsonFormatter(redact_paths=["user.email"]), user={"email": "a@b", "id": 1})
+        assert data["user"] == {"email": DEFAULT_CENSOR, "id": 1}
+
+    def test_path_through_lists_and_wildcard(self) -> None:
+        """Lists are looked through and * matches any key."""
+        users = [{"card": {"number": "4111", "brand": "visa"}}, "plain"]
+        formatter = JsonFormatter(redact_paths=["users.*.number"])
+        data = emit(formatter, users=users)
+        assert data["users"] == [{"card": {"number": DEFAULT_CENSOR, "brand": "visa"}}, "plain"]
+        assert users[0] == {"card": {"number": "4111", "brand": "visa"}}
+
+    def test_wildcard_last_segment(self) -> None:
+        """A path ending in * redacts every value of that object."""
+        data = emit(JsonFormatter(redact_paths=["card.*"]), card={"number": 1, "cvc2": 2})
+        assert data["card"] == {"number": DEFAULT_CENSOR, "cvc2": DEFAULT_CENSOR}
+
+    def test_dotted_key_matches_path(self) -> None:
+        """A flat dotted key (as access-log fields are) matches the same path."""
+        formatter = JsonFormatter(redact_paths=["http.request.header.x-user"])
+        data = emit(formatter, **{"http.request.header.x-user": "ada"})
+        assert data["http.request.header.x-user"] == DEFAULT_CENSOR
+
+    def test_path_removes_with_censor_none(self) -> None:
+        """censor=None removes the key a path names."""
+        data = emit(JsonFormatter(redact_paths=["user.email"], censor=None), user={"email": "e"})
+        assert data["user"] == {}
+
+    def test_missing_path_keeps_data(self) -> None:
+        """A path that matches nothing changes nothing."""
+        user = {"id": 1}
+        data = emit(JsonFormatter(redact_paths=["user.email", "user.id.x"]), user=user)
+        assert data["user"] == {"id": 1}
+
+    def test_path_in_preset_shape(self) -> None:
+        """Paths name the output shape, after the preset."""
+        formatter = JsonFormatter(preset="ecs", redact_paths=["client.ip"])
+        data = emit(formatter, **{"client.address": "1.2.3.4"})
+        assert data["client"] == {"address": "1.2.3.4", "ip": DEFAULT_CENSOR}
+
+    def test_deep_path_stops(self) -> None:
+        """A path walk stops at the depth bound instead of recursing without end."""
+        value: Any = []
+        value.append(value)
+        redactor = Redactor(paths=["a"])
+        assert redactor._path(value, ("a",), 0) is not None
+
+
+class TestEncoderMode:
+    def test_wraps_encoder(self) -> None:
+        """The formatter redacts through its encoder, not a processor, by default."""
+        formatter = JsonFormatter(redact=True)
+        assert isinstance(formatter.encoder, redaction.RedactingEncoder)
+
+    def test_subclass_gets_processor(self) -> None:
+        """A subclass that encodes by itself gets the redactor as a processor."""
+
+        class Custom(JsonFormatter):
+            def jsonify_log_record(self, log_data: dict[str, Any]) -> str:
+                return json.dumps(log_data)
+
+        formatter = Custom(redact=True)
+        assert not isinstance(formatter.encoder, redaction.RedactingEncoder)
+        assert emit(formatter, password=SECRET)["password"] == DEFAULT_CENSOR
+
+    def test_secret_inside_dataclass(self) -> None:
+        """Secrets inside objects the encoder turns into dicts are found too."""
+
+        @dataclasses.dataclass
+        class Login:
+            user: str
+            password: str
+
+        data = emit(JsonFormatter(redact=True), login=Login("ada", SECRET))
+        assert data["login"] == {"user": "ada", "password": DEFAULT_CENSOR}
+
+    def test_false_alarm_keeps_line(self) -> None:
+        """A line that only looks suspicious is written unchanged."""
+        formatter = JsonFormatter(redact=True)
+        record = make_record("a basic idea", session_count=3)
+        assert formatter.format(record) == JsonFormatter().format(record)
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    def test_both_encoders(self, encoder: str) -> None:
+        """Text and bytes encoders are both searched."""
+        formatter = JsonFormatter(redact=True, encoder=encoder)
+        data = emit(formatter, msg="x Bearer abc", nested={"Api-Key": SECRET})
+        assert data["message"] == f"x Bearer {DEFAULT_CENSOR}"
+        assert data["nested"] == {"Api-Key": DEFAULT_CENSOR}
+
+    def test_paths_walk_every_record(self) -> None:
+        """With paths the data is walked even when the line looks harmless."""
+        data = emit(JsonFormatter(redact_paths=["user.name"]), user={"name": "ada"})
+        assert data["user"] == {"name": DEFAULT_CENSOR}
+
+    def test_empty_key_list_trigger(self) -> None:
+        """With no key names at all the key search never fires."""
+        redactor = Redactor(defaults=False)
+        assert redactor.key_trigger == rb"(?!)"
+        formatter = JsonFormatter(redact=redactor)
+        assert emit(formatter, password="p")["password"] == "p"
+
+
+class TestConfig:
+    @pytest.mark.parametrize(
+        ("kwargs", "error", "match"),
+        [
+            ({"redact": "password"}, TypeError, "redact must be"),
+            ({"redact": {"keys": "password"}}, TypeError, "list of strings"),
+            ({"redact": {"keys": [1]}}, TypeError, "list of strings"),
+            ({"redact": {"colour": 1}}, ValueError, "options must be among"),
+            ({"redact": False, "redact_paths": ["a"]}, ValueError, "contradicts"),
+            ({"redact_patterns": ["("]}, ValueError, "invalid regular expression"),
+            ({"redact_patterns": [3]}, TypeError, "regular expressions"),
+            ({"redact_paths": ["a..b"]}, ValueError, "dotted key paths"),
+            ({"redact": True, "censor": 3}, TypeError, "censor"),
+        ],
+    )
+    def test_bad_config(self, kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
+        """Bad redaction options are refused at construction, naming the option."""
+        with pytest.raises(error, match=match):
+            JsonFormatter(**kwargs)
+
+    def test_off_by_default(self) -> None:
+        """Without a redaction keyword nothing is redacted."""
+        assert emit(JsonFormatter(), password="p")["password"] == "p"
+
+    def test_false_is_off(self) -> None:
+        """redact=False gives no redactor."""
+        assert redaction.from_options(False, None, None, DEFAULT_CENSOR) is None
+
+    def test_redactor_instance(self) -> None:
+        """A Redactor instance is used as it is."""
+        redactor = Redactor(keys=["pin"], defaults=False)
+        assert redaction.from_options(redactor, None, None, None) is redactor
+        formatter = JsonFormatter(redact=redactor)
+        assert isinstance(formatter.encoder, redaction.RedactingEncoder)
+        assert emit(formatter, pin=1)["pin"] == DEFAULT_CENSOR
+
+    def test_dict_options(self) -> None:
+        """A dict of options reaches the Redactor, censor and paths included."""
+        formatter = JsonFormatter(redact={"censor": "#", "paths": ["a.b"], "patterns": ["x+"]})
+        data = emit(formatter, a={"b": 1}, msg="axxb")
+        assert data["a"] == {"b": "#"}
+        assert data["message"] == "a#b"
+
+    def test_file_config(self, tmp_path: Path) -> None:
+        """Redaction options reach the formatter from an ini file through $options."""
+        options = {
+            "redact": ["pin"],
+            "redact_paths": ["user.email"],
+            "redact_patterns": [r"\d{4}-\d{4}"],
+            "censor": "<hidden>",
+        }
+        fmt = json.dumps({"message": "%(message)s", "$options": options})
+        ini = tmp_path / "logging.ini"
+        ini.write_text(
+            textwrap.dedent(
+                """
+                [loggers]
+                keys=root
+                [handlers]
+                keys=out
+                [formatters]
+                keys=json
+                [logger_root]
+                level=INFO
+                handlers=out
+                [handler_out]
+                class=StreamHandler
+                formatter=json
+                args=(sys.stdout,)
+                [formatter_json]
+                class=jsonlog.JsonFormatter
+                format=FORMAT
+                """
+            ).replace("FORMAT", fmt),
+            encoding="utf-8",
+        )
+        logging.config.fileConfig(ini, disable_existing_loggers=False)
+        handler = logging.getLogger().handlers[-1]
+        stream = io.StringIO()
+        handler.setStream(stream)  # type: ignore[attr-defined]
+        logging.getLogger("x").info(
+            "card 1234-5678",
+            extra={"pin": 1, "password": "p", "user": {"email": "e", "id": 2}},
+        )
+        data = json.loads(stream.getvalue())
+        assert data == {
+            "message": "card <hidden>",
+            "pin": "<hidden>",
+            "password": "<hidden>",
+            "user": {"email": "<hidden>", "id": 2},
+        }
+
+    def test_dict_config(self) -> None:
+        """dictConfig passes the redaction keywords."""
+        stream = io.StringIO()
+        logging.config.dictConfig(
+            {
+                "version": 1,
+                "disable_existing_loggers": False,
+                "formatters": {
+                    "json": {"()": "jsonlog.JsonFormatter", "redact": True, "censor": None}
+                },
+                "handlers": {
+                    "out": {"class": "logging.StreamHandler", "formatter": "json", "stream": stream}
+                },
+                "root": {"handlers": ["out"], "level": "INFO"},
+            }
+        )
+        logging.getLogger("y").info("m", extra={"token": "t", "keep": 1})
+        assert json.loads(stream.getvalue()) == {"message": "m", "keep": 1}
+
+
+# -- properties -----------------------------------------------------------------
+
+_VARIANTS = st.sampled_from(sorted(DEFAULT_KEYS)).flatmap(
+    lambda key: st.sampled_from(
+        [key, key.upper(), key.replace("_", "-"), key.title(), f"db_{key}", f"x.{key}"]
+    )
+)
+_PLAIN_KEYS = st.text(alphabet="abcdefghij", min_size=1, max_size=6).filter(
+    lambda key: key not in RESERVED_ATTRS
+)
+_LEAVES = st.one_of(st.integers(), st.text(alphabet="xyz ", max_size=8), st.none())
+
+
+def _secret_trees() -> st.SearchStrategy[Any]:
+    def extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return st.one_of(
+            st.lists(children, max_size=3),
+            st.dictionaries(_PLAIN_KEYS, children, max_size=3),
+            st.dictionaries(_VARIANTS, st.just(SECRET) | children, min_size=1, max_size=2),
+        )
+
+    return st.recursive(_LEAVES, extend, max_leaves=12)
+
+
+class TestProperties:
+    @settings(max_examples=150, deadline=None)
+    @given(
+        extras=st.dictionaries(_PLAIN_KEYS | _VARIANTS, _secret_trees(), max_size=4),
+        encoder=st.sampled_from(["orjson", "json"]),
+    )
+    def test_default_key_values_never_leak(self, extras: dict[str, Any], encoder: str) -> None:
+        """No value under a default-listed key appears in the output, at any depth."""
+        extras = {key: value for key, value in extras.items() if key not in RESERVED_ATTRS}
+        for key in list(extras):
+            if Redactor().is_secret_key(key):
+                extras[key] = SECRET
+        before = copy.deepcopy(extras)
+        for preset in (None, "ecs", "otel"):
+            formatter = JsonFormatter(redact=True, preset=preset, encoder=encoder)
+            line = formatter.format(make_record(**extras))
+            assert SECRET not in line
+            json.loads(line)
+        assert extras == before
+
+    @settings(max_examples=100, deadline=None)
+    @given(secret=st.text(alphabet="abcdefXYZ0123456789._-", min_size=1, max_size=20))
+    def test_bearer_token_never_leaks(self, secret: str) -> None:
+        """Whatever the token, 'Bearer <token>' text never carries it."""
+        token = f"tok{secret}"
+        line = JsonFormatter(redact=True).format(make_record(f"auth Bearer {token} done"))
+        assert token not in line
