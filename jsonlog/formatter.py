@@ -11,8 +11,8 @@ from collections.abc import Callable, Container, Mapping, Sequence
 
 import orjson
 
-from jsonlog import access, encoders, fields, limits, redaction, tracebacks
 from jsonlog import context as context_fields
+from jsonlog import encoders, fields, tracebacks
 from jsonlog.encoders import Default, Encoder
 
 # typing costs more to import than the rest of jsonlog: annotations only.
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import re
     from typing import Any, Literal, TypeAlias
 
+    from jsonlog import redaction
     from jsonlog.presets import Preset
 
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
@@ -123,7 +124,8 @@ class JsonFormatter(logging.Formatter):
             ``url.path``, ``http.response.status_code``, ``duration_ms``, ...)
             to gunicorn and uvicorn access records, and drop uvicorn's
             ``color_message`` extra from every record.
-        access_loggers: logger names read as access logs.
+        access_loggers: logger names read as access logs (default:
+            ``gunicorn.access`` and ``uvicorn.access``).
         access_request_headers: request headers to add as
             ``http.request.header.<name>``, e.g. ``["x-request-id"]``.
         access_response_headers: response headers to add as
@@ -180,7 +182,7 @@ class JsonFormatter(logging.Formatter):
         tz: str | datetime.tzinfo | None = None,
         exc_format: ExcFormat | None = None,
         access_log: bool = True,
-        access_loggers: Sequence[str] = access.ACCESS_LOGGERS,
+        access_loggers: Sequence[str] | None = None,
         access_request_headers: Sequence[str] = (),
         access_response_headers: Sequence[str] = (),
         access_environ: Sequence[str] = (),
@@ -190,7 +192,7 @@ class JsonFormatter(logging.Formatter):
         redact: bool | Sequence[str] | Mapping[str, Any] | redaction.Redactor | None = None,
         redact_paths: Sequence[str] | None = None,
         redact_patterns: Sequence[str | re.Pattern[str]] | None = None,
-        censor: str | None = redaction.DEFAULT_CENSOR,
+        censor: str | None = "[REDACTED]",
         max_message_length: int | None = None,
         max_string_length: int | None = None,
         max_line_bytes: int | None = None,
@@ -266,20 +268,16 @@ class JsonFormatter(logging.Formatter):
         self._tracebacks = tracebacks.TracebackCache(super().formatException)
 
         self._processors: list[Processor] = []
-        if _check(access_log, bool, "access_log"):
-            self._skip_fields.add("color_message")  # uvicorn's ANSI copy of the message
-            self._processors.append(
-                access.AccessFields(
-                    access_loggers,
-                    request_headers=access_request_headers,
-                    response_headers=access_response_headers,
-                    environ=access_environ,
-                    rename=self.rename_fields,
-                )
-            )
+        self._add_access_fields(
+            access_log,
+            access_loggers,
+            request_headers=access_request_headers,
+            response_headers=access_response_headers,
+            environ=access_environ,
+        )
         self._add_safety_processors(context, trace_ids, preset)
         self._wrap_encoder(
-            redaction.from_options(redact, redact_paths, redact_patterns, censor),
+            _redactor(redact, redact_paths, redact_patterns, censor),
             max_message_length=max_message_length,
             max_string_length=max_string_length,
             max_line_bytes=max_line_bytes,
@@ -289,6 +287,28 @@ class JsonFormatter(logging.Formatter):
         # The fast path calls orjson itself when the (possibly wrapped) encoder allows it.
         self._dumps: Encoder = getattr(self.encoder, "dumps", None) or self.encoder
 
+    def _add_access_fields(
+        self,
+        access_log: bool,
+        loggers: Sequence[str] | None,
+        **options: Sequence[str],
+    ) -> None:
+        """Append the access-log processor, unless ``access_log`` is False."""
+        if not _check(access_log, bool, "access_log"):
+            return
+        # The feature modules are imported by the formatters that use them,
+        # so that import jsonlog stays cheap.
+        from jsonlog import access  # noqa: PLC0415
+
+        self._skip_fields.add("color_message")  # uvicorn's ANSI copy of the message
+        self._processors.append(
+            access.AccessFields(
+                access.ACCESS_LOGGERS if loggers is None else loggers,
+                **options,
+                rename=self.rename_fields,
+            )
+        )
+
     def _wrap_encoder(self, redactor: redaction.Redactor | None, **limit_options: Any) -> None:
         """Wrap the encoder in redaction, then size limits, when configured."""
         if redactor is not None and self._writes_bytes:
@@ -296,6 +316,10 @@ class JsonFormatter(logging.Formatter):
         elif redactor is not None:
             # A subclass encodes by itself: redact before it sees the data.
             self._processors.append(redactor)
+        if all(limit is None for limit in limit_options.values()):
+            return
+        from jsonlog import limits  # noqa: PLC0415 - only formatters with limits need it
+
         self.encoder = limits.wrap(
             self.encoder,
             **limit_options,
@@ -655,6 +679,17 @@ def _add_extras(
         for key in found:
             if not (isinstance(key, str) and key[:1] == "_"):
                 log_data[rename.get(key, key)] = attributes[key]
+
+
+def _redactor(
+    redact: Any, redact_paths: Any, redact_patterns: Any, censor: str | None
+) -> redaction.Redactor | None:
+    """Return the redactor the keywords ask for, importing redaction only when asked."""
+    if redact in (None, False) and not redact_paths and not redact_patterns:
+        return None
+    from jsonlog import redaction  # noqa: PLC0415 - only formatters that redact need it
+
+    return redaction.from_options(redact, redact_paths, redact_patterns, censor)
 
 
 def _message(record: logging.LogRecord) -> str:
