@@ -276,16 +276,16 @@ class JsonFormatter(logging.Formatter):
             environ=access_environ,
         )
         self._add_safety_processors(context, trace_ids, preset)
-        self._wrap_encoder(
+        self._wrap_encoders(
             _redactor(redact, redact_paths, redact_patterns, censor),
-            max_message_length=max_message_length,
-            max_string_length=max_string_length,
-            max_line_bytes=max_line_bytes,
-            max_depth=max_depth,
-            max_keys=max_keys,
+            {
+                "max_message_length": max_message_length,
+                "max_string_length": max_string_length,
+                "max_line_bytes": max_line_bytes,
+                "max_depth": max_depth,
+                "max_keys": max_keys,
+            },
         )
-        # The fast path calls orjson itself when the (possibly wrapped) encoder allows it.
-        self._dumps: Encoder = getattr(self.encoder, "dumps", None) or self.encoder
 
     def _add_access_fields(
         self,
@@ -309,19 +309,36 @@ class JsonFormatter(logging.Formatter):
             )
         )
 
-    def _wrap_encoder(self, redactor: redaction.Redactor | None, **limit_options: Any) -> None:
-        """Wrap the encoder in redaction, then size limits, when configured."""
-        if redactor is not None and self._writes_bytes:
-            self.encoder = redactor.wrap(self.encoder, getattr(self.encoder, "default", self._hook))
-        elif redactor is not None:
+    def _wrap_encoders(
+        self, redactor: redaction.Redactor | None, limit_options: Mapping[str, int | None]
+    ) -> None:
+        """Put redaction and size limits around the encoder and the last-resort encoder."""
+        if redactor is not None and not self._writes_bytes:
             # A subclass encodes by itself: redact before it sees the data.
             self._processors.append(redactor)
+            redactor = None
+        self.encoder = self._wrapped(self.encoder, redactor, limit_options)
+        # Used when the encoder fails even on sanitized data, and for a record
+        # whose formatting failed: still redacted and within the limits.
+        self._last_resort = self._wrapped(encoders.OrjsonEncoder(), redactor, limit_options)
+        # The fast path calls orjson itself when the (possibly wrapped) encoder allows it.
+        self._dumps: Encoder = getattr(self.encoder, "dumps", None) or self.encoder
+
+    def _wrapped(
+        self,
+        encoder: Encoder,
+        redactor: redaction.Redactor | None,
+        limit_options: Mapping[str, int | None],
+    ) -> Encoder:
+        """Return ``encoder`` wrapped in redaction, then size limits, when configured."""
+        if redactor is not None:
+            encoder = redactor.wrap(encoder, getattr(encoder, "default", self._hook))
         if all(limit is None for limit in limit_options.values()):
-            return
+            return encoder
         from jsonlog import limits  # noqa: PLC0415 - only formatters with limits need it
 
-        self.encoder = limits.wrap(
-            self.encoder,
+        return limits.wrap(
+            encoder,
             **limit_options,
             message_key=self._get_rename(self.preset.message_key if self.preset else "message"),
             priority_keys=[
@@ -379,7 +396,11 @@ class JsonFormatter(logging.Formatter):
             if self._compatible:
                 out = self._encode(self._log_data(record))
             else:
-                out = self._encode(self._fast_log_data(record))
+                log_data = self._fast_log_data(record)
+                try:
+                    out = self._dumps(log_data)
+                except Exception:
+                    out = self._encode(log_data)
             data = out if isinstance(out, bytes) else out.encode("utf-8")
             return self.prefix.encode("utf-8") + data if self.prefix else data
         except Exception as error:
@@ -620,7 +641,7 @@ class JsonFormatter(logging.Formatter):
         try:
             return self.encoder(safe)
         except Exception:
-            return orjson.dumps(safe)
+            return self._last_resort(safe)
 
     def _format_failed(self, record: logging.LogRecord, error: Exception) -> str:
         """Return what can be saved of a record whose formatting raised."""
@@ -631,11 +652,15 @@ class JsonFormatter(logging.Formatter):
             "created": getattr(record, "created", None),
             "format_error": encoders.default(error),
         }
+        # Through the same redaction and limits as any record (a subclass
+        # that failed in __init__ has neither: plain orjson then).
+        encode = getattr(self, "_last_resort", None) or orjson.dumps
         try:
-            out = orjson.dumps(encoders.sanitize(data)).decode("utf-8")
+            out = encode(encoders.sanitize(data))
         except Exception:
-            out = '{"format_error": "unencodable record"}'
-        return encoders.safe_str(getattr(self, "prefix", "")) + out
+            out = b'{"format_error": "unencodable record"}'
+        text = out if isinstance(out, str) else out.decode("utf-8")
+        return encoders.safe_str(getattr(self, "prefix", "")) + text
 
 
 # -- helpers -------------------------------------------------------------------

@@ -338,6 +338,34 @@ class TestEncoderMode:
         assert emit(formatter, password="p")["password"] == "p"
 
 
+class TestLastResort:
+    """Records that fail on the way out are still redacted."""
+
+    def test_failing_encoder(self) -> None:
+        """An encoder that always raises falls back to orjson, still through redaction."""
+
+        def broken(data: dict[str, Any]) -> str:
+            raise RuntimeError("encoder bug")
+
+        data = emit(JsonFormatter(encoder=broken, redact=True), password="hunter2")
+        assert data["password"] == DEFAULT_CENSOR
+
+    def test_failing_hook(self) -> None:
+        """The minimal record written when a hook raises has its message redacted."""
+
+        class Broken(JsonFormatter):
+            def add_fields(self, log_data: Any, record: Any, message_dict: Any) -> None:
+                raise RuntimeError("hook bug")
+
+        line = Broken(redact=True).format(make_record("sent Authorization: Bearer abc.def.ghi"))
+        assert "abc.def.ghi" not in line
+        assert json.loads(line)["format_error"] == "RuntimeError: hook bug"
+
+    def test_default_censor_is_the_formatter_default(self) -> None:
+        """JsonFormatter's censor default is redaction's DEFAULT_CENSOR."""
+        assert JsonFormatter.__init__.__kwdefaults__["censor"] == DEFAULT_CENSOR
+
+
 class TestConfig:
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),
