@@ -346,9 +346,7 @@ class AccessFields:
         return uvicorn_fields(data) if kind == "uvicorn" and _is_uvicorn(data) else {}
 
     def __call__(self, record: logging.LogRecord, log_data: dict[str, Any]) -> dict[str, Any]:
-        """Add the record's access fields to ``log_data`` and return it."""
-        if record.name not in self.loggers:
-            return log_data
+        """Add the record's access fields (none for other records) to ``log_data``; return it."""
         try:
             found = self.fields(record)
         except Exception as error:

@@ -76,9 +76,11 @@ def clear() -> None:
     _FIELDS.set(_EMPTY)
 
 
-def get_context() -> Mapping[str, Any]:
-    """Return the fields bound in the current context (a read-only mapping)."""
-    return _FIELDS.get()
+get_context = _FIELDS.get
+"""Return the fields bound in the current context (a read-only mapping).
+
+The context variable's own ``get``: formatters call it for every record.
+"""
 
 
 @contextlib.contextmanager
@@ -108,7 +110,11 @@ class ContextFilter(logging.Filter):
 
 
 def add_context(record: logging.LogRecord, log_data: LogData) -> LogData:
-    """Processor: add the context fields the record does not already carry."""
+    """Add the context fields the record does not already carry; return ``log_data``.
+
+    The fields a :class:`ContextFilter` captured on the record win over the
+    current context (the record may be formatted in another thread).
+    """
     fields = record.__dict__.get(RECORD_ATTRIBUTE) or _FIELDS.get()
     if fields:
         for key, value in fields.items():
@@ -175,18 +181,13 @@ def add_trace_ids_and_flags(record: logging.LogRecord, log_data: LogData) -> Log
     return log_data
 
 
-def processors(*, context: bool, trace_ids: bool, trace_flags: bool = False) -> list[Processor]:
-    """Return the processors the ``context`` and ``trace_ids`` keywords select."""
-    if not isinstance(context, bool):
-        raise TypeError(f"context must be True or False, not {type(context).__name__}")
+def trace_processors(*, trace_ids: bool, trace_flags: bool = False) -> list[Processor]:
+    """Return the trace-id step ``trace_ids`` selects: none without opentelemetry-api."""
     if not isinstance(trace_ids, bool):
         raise TypeError(f"trace_ids must be True or False, not {type(trace_ids).__name__}")
-    chosen: list[Processor] = []
-    if context:
-        chosen.append(add_context)
     if trace_ids and _otel_installed():
-        chosen.append(add_trace_ids_and_flags if trace_flags else add_trace_ids)
-    return chosen
+        return [add_trace_ids_and_flags if trace_flags else add_trace_ids]
+    return []
 
 
 def _otel_installed() -> bool:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import re
     from typing import Any, Literal, TypeAlias
 
-    from jsonlog import redaction
+    from jsonlog import access, redaction
     from jsonlog.presets import Preset
 
 __all__ = ["RESERVED_ATTRS", "JsonFormatter", "LogData", "merge_record_extra"]
@@ -32,9 +32,10 @@ LogData: TypeAlias = dict[str, "Any"]
 Processor: TypeAlias = Callable[[logging.LogRecord, LogData], LogData]
 """A step that reads the record and returns the (new or updated) log data.
 
-Features configured by keyword (access-log fields, context, presets,
-redaction) become processors in ``__init__``; they run after ``add_fields``
-and before ``process_log_record``.
+Features configured by keyword (trace ids, presets, redaction in a subclass
+that encodes by itself) become processors in ``__init__``; they run after
+``add_fields``, the access-log fields and the context fields, and before
+``process_log_record``.
 """
 
 RESERVED_ATTRS: list[str] = sorted(
@@ -293,7 +294,8 @@ class JsonFormatter(logging.Formatter):
         loggers: Sequence[str] | None,
         **options: Sequence[str],
     ) -> None:
-        """Append the access-log processor, unless ``access_log`` is False."""
+        """Read access-log fields from access records, unless ``access_log`` is False."""
+        self._access: access.AccessFields | None = None
         if not _check(access_log, bool, "access_log"):
             return
         # The feature modules are imported by the formatters that use them,
@@ -301,12 +303,10 @@ class JsonFormatter(logging.Formatter):
         from jsonlog import access  # noqa: PLC0415
 
         self._skip_fields.add("color_message")  # uvicorn's ANSI copy of the message
-        self._processors.append(
-            access.AccessFields(
-                access.ACCESS_LOGGERS if loggers is None else loggers,
-                **options,
-                rename=self.rename_fields,
-            )
+        self._access = access.AccessFields(
+            access.ACCESS_LOGGERS if loggers is None else loggers,
+            **options,
+            rename=self.rename_fields,
         )
 
     def _wrap_encoders(
@@ -352,15 +352,15 @@ class JsonFormatter(logging.Formatter):
     def _add_safety_processors(
         self, context: bool, trace_ids: bool, preset: str | Preset | None
     ) -> None:
-        """Append context, trace-id and preset processors, in that order."""
+        """Turn context on or off; append the trace-id and preset processors."""
         self.preset: Preset | None = None
         if preset is not None:
             from jsonlog import presets  # noqa: PLC0415 - presets subclasses JsonFormatter
 
             self.preset = presets.resolve(preset)
             self._needs_message = True
-        self._processors += context_fields.processors(
-            context=context,
+        self._context = _check(context, bool, "context")
+        self._processors += context_fields.trace_processors(
             trace_ids=trace_ids,
             trace_flags=self.preset is not None and self.preset.trace_flags,
         )
@@ -508,6 +508,10 @@ class JsonFormatter(logging.Formatter):
             message_dict["stack_info"] = self.formatStack(record.stack_info)
         log_data: LogData = {}
         self.add_fields(log_data, record, message_dict)
+        if self._access is not None and record.name in self._access.loggers:
+            log_data = self._access(record, log_data)
+        if self._context:
+            log_data = context_fields.add_context(record, log_data)
         for process in self._processors:
             log_data = process(record, log_data)
         return self.process_log_record(log_data)
@@ -551,6 +555,17 @@ class JsonFormatter(logging.Formatter):
                 self._merge_extras(record, log_data)
         if self.timestamp or self.rename_fields_keep_missing:
             self._add_late_fields(record, log_data)
+        # Access fields and context fields, as _log_data adds them, with the
+        # checks inline: they cost every record one set and one context lookup.
+        access_fields = self._access
+        if access_fields is not None and record.name in access_fields.loggers:
+            log_data = access_fields(record, log_data)
+        if self._context:
+            bound = attributes.get(context_fields.RECORD_ATTRIBUTE) or context_fields.get_context()
+            if bound:
+                for key, value in bound.items():
+                    if key not in log_data:
+                        log_data[key] = value
         for process in self._processors:
             log_data = process(record, log_data)
         return log_data

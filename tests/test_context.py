@@ -263,7 +263,15 @@ class TestTrace:
         steps = JsonFormatter()._processors
         assert context.add_trace_ids not in steps
         assert context.add_trace_ids_and_flags not in steps
-        assert context.add_context in steps
+
+    def test_unfindable_spec_means_not_installed(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A find_spec that raises counts as not installed."""
+
+        def broken(name: str) -> None:
+            raise ValueError(name)
+
+        monkeypatch.setattr(context.importlib.util, "find_spec", broken)
+        assert context.trace_processors(trace_ids=True) == []
 
     def test_installed_adds_the_step(self) -> None:
         """With opentelemetry-api installed the trace step is there."""

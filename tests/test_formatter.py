@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from conftest import ENCODERS, format_json, lines, make_record, strict_loads
 
+import jsonlog
 from jsonlog import RESERVED_ATTRS, JsonFormatter, merge_record_extra
 
 
@@ -811,6 +812,40 @@ class TestStyleValidation:
             "levelname": "INFO",
             "message": "hello world",
         }
+
+
+class TestSteps:
+    """Access-log fields, context fields and processors run the same on both paths."""
+
+    def _both(self, **kwargs: Any) -> list[JsonFormatter]:
+        class Compatible(JsonFormatter):
+            def add_fields(self, log_data: Any, record: Any, message_dict: Any) -> None:
+                super().add_fields(log_data, record, message_dict)
+
+        return [JsonFormatter("%(message)s", **kwargs), Compatible("%(message)s", **kwargs)]
+
+    def test_access_record_on_both_paths(self) -> None:
+        """A uvicorn access record gets its typed fields with or without hooks."""
+        args = ("127.0.0.1:5000", "GET", "/a?b=1", "1.1", 200)
+        for formatter in self._both():
+            record = make_record('%s - "%s %s HTTP/%s" %d', args, name="uvicorn.access")
+            data = format_json(formatter, record)
+            assert data["http.request.method"] == "GET"
+            assert data["http.response.status_code"] == 200
+
+    def test_context_on_both_paths(self) -> None:
+        """Bound fields appear on both paths; the record's own fields win."""
+        for formatter in self._both():
+            with jsonlog.bound(request_id="r-1", user="ctx"):
+                data = format_json(formatter, make_record(extra={"user": "own"}))
+            assert data["request_id"] == "r-1"
+            assert data["user"] == "own"
+
+    def test_context_off(self) -> None:
+        """context=False leaves bound fields out."""
+        for formatter in self._both(context=False):
+            with jsonlog.bound(request_id="r-1"):
+                assert "request_id" not in format_json(formatter, make_record())
 
 
 class TestThreads:
