@@ -186,6 +186,17 @@ def _is_loaded_instance(obj: object, names: tuple[tuple[str, str], ...]) -> bool
     return False
 
 
+def direct(encoder: Encoder) -> Encoder:
+    """Return the fastest call that encodes as ``encoder`` does in the usual case.
+
+    That is ``encoder.dumps`` when it has one (orjson called directly, see
+    :class:`OrjsonEncoder`), else the encoder itself. The direct call may
+    raise where the encoder would have recovered: call the encoder then.
+    """
+    dumps: Encoder | None = getattr(encoder, "dumps", None)
+    return dumps or encoder
+
+
 def chain(user_default: Default | None) -> Default:
     """Return a hook that tries ``user_default`` first, then :func:`default`."""
     if user_default is None:

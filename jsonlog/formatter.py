@@ -322,7 +322,7 @@ class JsonFormatter(logging.Formatter):
         # whose formatting failed: still redacted and within the limits.
         self._last_resort = self._wrapped(encoders.OrjsonEncoder(), redactor, limit_options)
         # The fast path calls orjson itself when the (possibly wrapped) encoder allows it.
-        self._dumps: Encoder = getattr(self.encoder, "dumps", None) or self.encoder
+        self._dumps = encoders.direct(self.encoder)
 
     def _wrapped(
         self,

@@ -78,6 +78,7 @@ class LimitedEncoder:
         hook: Default = encoders.default,
     ) -> None:
         self.encoder = encoder
+        self._direct = encoders.direct(encoder)
         self.max_message_length = _limit(max_message_length, "max_message_length", 0)
         self.max_string_length = _limit(max_string_length, "max_string_length", 1)
         self.max_line_bytes = _limit(max_line_bytes, "max_line_bytes", MIN_LINE_BYTES)
@@ -123,7 +124,10 @@ class LimitedEncoder:
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON within the limits."""
-        out = self.encoder(data)
+        try:
+            out = self._direct(data)
+        except Exception:
+            out = self.encoder(data)
         size = len(out)
         if size <= self._fast:
             return out

@@ -415,6 +415,7 @@ class RedactingEncoder:
 
     def __init__(self, encoder: Encoder, redactor: Redactor, hook: Default) -> None:
         self.encoder = encoder
+        self._direct = encoders.direct(encoder)
         self.redactor = redactor
         self.hook = hook
         self._keys = re.compile(redactor.key_trigger).search
@@ -423,9 +424,13 @@ class RedactingEncoder:
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON with its secrets redacted."""
-        out = self.encoder(data)
         if self._always:
+            # Paths or patterns of the user's: every record is walked anyway.
             return self._redacted(data)
+        try:
+            out = self._direct(data)
+        except Exception:
+            out = self.encoder(data)
         line = out.lower() if isinstance(out, bytes) else out.lower().encode("utf-8", "replace")
         if self._words(line) is None and self._keys(line[::-1]) is None:
             return out
