@@ -637,57 +637,42 @@ def resolve(preset: str | Preset) -> Preset:
 # -- formatter classes for ini files ---------------------------------------------
 
 
-class EcsFormatter(JsonFormatter):
+class _PresetFormatter(JsonFormatter):
+    """A ``JsonFormatter`` whose preset is fixed by its class (see the subclasses)."""
+
+    preset_name: ClassVar[str]
+
+    def __init__(
+        self,
+        fmt: str | None = None,
+        datefmt: str | None = None,
+        style: str = "%",
+        validate: bool = True,
+        # Every other keyword is JsonFormatter's, passed on unchanged.
+        **keywords: Any,
+    ) -> None:
+        super().__init__(fmt, datefmt, style, validate, preset=self.preset_name, **keywords)
+
+
+class EcsFormatter(_PresetFormatter):
     """``JsonFormatter(preset="ecs")``, for ``class=`` in an ini file."""
 
-    def __init__(
-        self,
-        fmt: str | None = None,
-        datefmt: str | None = None,
-        style: str = "%",
-        validate: bool = True,
-        **keywords: Any,
-    ) -> None:
-        super().__init__(fmt, datefmt, style, validate, preset="ecs", **keywords)
+    preset_name = "ecs"
 
 
-class GcpFormatter(JsonFormatter):
+class GcpFormatter(_PresetFormatter):
     """``JsonFormatter(preset="gcp")``, for ``class=`` in an ini file."""
 
-    def __init__(
-        self,
-        fmt: str | None = None,
-        datefmt: str | None = None,
-        style: str = "%",
-        validate: bool = True,
-        **keywords: Any,
-    ) -> None:
-        super().__init__(fmt, datefmt, style, validate, preset="gcp", **keywords)
+    preset_name = "gcp"
 
 
-class OtelFormatter(JsonFormatter):
+class OtelFormatter(_PresetFormatter):
     """``JsonFormatter(preset="otel")``, for ``class=`` in an ini file."""
 
-    def __init__(
-        self,
-        fmt: str | None = None,
-        datefmt: str | None = None,
-        style: str = "%",
-        validate: bool = True,
-        **keywords: Any,
-    ) -> None:
-        super().__init__(fmt, datefmt, style, validate, preset="otel", **keywords)
+    preset_name = "otel"
 
 
-class DatadogFormatter(JsonFormatter):
+class DatadogFormatter(_PresetFormatter):
     """``JsonFormatter(preset="datadog")``, for ``class=`` in an ini file."""
 
-    def __init__(
-        self,
-        fmt: str | None = None,
-        datefmt: str | None = None,
-        style: str = "%",
-        validate: bool = True,
-        **keywords: Any,
-    ) -> None:
-        super().__init__(fmt, datefmt, style, validate, preset="datadog", **keywords)
+    preset_name = "datadog"

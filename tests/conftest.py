@@ -17,11 +17,12 @@ ENCODERS = [pytest.param("orjson", id="orjson"), pytest.param("json", id="json")
 
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
-    """Restore the root logger's handlers and level, and every logger's state."""
+    """Restore the root logger's handlers and level, drop new loggers, clear bound context."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     loggers = dict(logging.Logger.manager.loggerDict)
     yield
+    jsonlog.context.clear()
     root.handlers[:] = handlers
     root.setLevel(level)
     for name in set(logging.Logger.manager.loggerDict) - set(loggers):

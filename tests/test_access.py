@@ -9,7 +9,6 @@ import logging
 import logging.config
 import textwrap
 import threading
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -35,15 +34,6 @@ TYPED_KEYS = {
     "http.request.header.referer",
     "duration_ms",
 }
-
-
-@pytest.fixture(autouse=True)
-def _restore_root_logger() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def gunicorn_atoms(

@@ -19,16 +19,6 @@ from opentelemetry import trace
 from jsonlog import JsonFormatter, context
 
 
-@pytest.fixture(autouse=True)
-def _clean_context() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    context.clear()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
 def make_record(msg: str = "hi", **extra: Any) -> logging.LogRecord:
     record = logging.LogRecord("app", logging.INFO, __file__, 10, msg, (), None)
     record.__dict__.update(extra)

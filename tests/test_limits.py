@@ -8,7 +8,6 @@ import json
 import logging
 import logging.config
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,6 @@ from jsonlog.formatter import RESERVED_ATTRS
 from jsonlog.limits import ELLIPSIS, TRUNCATED_KEY, LimitedEncoder
 
 ENCODERS = [pytest.param("orjson", id="orjson"), pytest.param("json", id="json")]
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def make_record(msg: Any = "hello", **extra: Any) -> logging.LogRecord:

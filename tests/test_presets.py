@@ -103,16 +103,6 @@ def validate_ecs(line: str) -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    context.clear()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
 @pytest.fixture
 def span() -> Iterator[None]:
     span_context = trace.SpanContext(

@@ -11,7 +11,6 @@ import logging.config
 import re
 import textwrap
 from collections import OrderedDict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,6 @@ from jsonlog.formatter import RESERVED_ATTRS
 from jsonlog.redaction import DEFAULT_CENSOR, DEFAULT_KEYS, Redactor
 
 SECRET = "s3cr3t-VALUE-7f1c"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    context.clear()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def make_record(msg: Any = "hello", **extra: Any) -> logging.LogRecord:
