@@ -181,7 +181,33 @@ def _suffix_regex(suffix: str) -> str:
     return "".join(_SUFFIX_FIELDS.get(part, re.escape(part)) for part in re.split("(%.)", suffix))
 
 
-class PerProcessTimedRotatingFileHandler(logging.handlers.TimedRotatingFileHandler):
+class _AppendDescriptor(logging.Handler):
+    """The ``O_APPEND`` descriptor the file handlers below write through.
+
+    A mixin placed before the stdlib handler class: ``close()`` closes the
+    descriptor, then lets the stdlib class close the rest.
+    """
+
+    _fd: int | None
+
+    def close(self) -> None:
+        """Close the file; a later record opens it again, as with ``logging.FileHandler``."""
+        self.acquire()
+        try:
+            fd, self._fd = self._fd, None
+            _close_quietly(fd)
+            super().close()
+        finally:
+            self.release()
+
+    def _release_inherited_file(self) -> None:
+        fd, self._fd = self._fd, None
+        _close_quietly(fd)
+
+
+class PerProcessTimedRotatingFileHandler(
+    _AppendDescriptor, logging.handlers.TimedRotatingFileHandler
+):
     """Write each process to a file of its own and rotate it on a schedule.
 
     The file is named by ``pattern``, ``"{prefix}.{processName}-{pid}.log"`` by default, so
@@ -303,20 +329,6 @@ class PerProcessTimedRotatingFileHandler(logging.handlers.TimedRotatingFileHandl
         surplus = backups[: max(0, len(backups) - self.backupCount)]
         return [os.path.join(directory, name) for name in surplus]
 
-    def close(self) -> None:
-        """Close the file; a later record opens it again, as with ``logging.FileHandler``."""
-        self.acquire()
-        try:
-            fd, self._fd = self._fd, None
-            _close_quietly(fd)
-            super().close()
-        finally:
-            self.release()
-
-    def _release_inherited_file(self) -> None:
-        fd, self._fd = self._fd, None
-        _close_quietly(fd)
-
     def _adopt_this_process(self) -> None:
         """Move to a file of this process's own after a fork: new name, schedule and descriptor."""
         self._release_inherited_file()
@@ -365,7 +377,7 @@ class PerProcessTimedRotatingFileHandler(logging.handlers.TimedRotatingFileHandl
 PerProcessFileHandler = PerProcessTimedRotatingFileHandler
 
 
-class SharedFileHandler(logging.FileHandler):
+class SharedFileHandler(_AppendDescriptor, logging.FileHandler):
     """Append records from many processes to one file, each record in a single ``write(2)``.
 
     A drop-in for ``logging.FileHandler`` in append mode. Every process, including a child
@@ -419,20 +431,6 @@ class SharedFileHandler(logging.FileHandler):
             raise
         except Exception:
             self.handleError(record)
-
-    def close(self) -> None:
-        """Close the file; a later record opens it again, as with ``logging.FileHandler``."""
-        self.acquire()
-        try:
-            fd, self._fd = self._fd, None
-            _close_quietly(fd)
-            super().close()
-        finally:
-            self.release()
-
-    def _release_inherited_file(self) -> None:
-        fd, self._fd = self._fd, None
-        _close_quietly(fd)
 
 
 class BytesStreamHandler(logging.Handler):
