@@ -475,14 +475,39 @@ class RedactingEncoder:
         return out if self._clean(data, line) else self._redacted(data)
 
     def _checked_dumps(self) -> Encoder:
-        """Return the direct call: the usual case of :meth:`__call__` in one frame."""
-        direct, clean, redacted = self._direct, self._clean, self._redacted
+        """Return the direct call: the usual case of :meth:`__call__` in one frame.
 
-        def dumps(data: dict[str, Any]) -> bytes | str:
-            out = direct(data)  # may raise: the caller then calls the encoder itself
-            return out if clean(data, out) else redacted(data)  # type: ignore[arg-type]
+        The text tests of :meth:`_clean` are inlined for an ASCII line without
+        escapes (what orjson writes for most records); any other line goes to
+        :meth:`_clean`.
+        """
+        direct, clean, redacted, keys = self._direct, self._clean, self._redacted, self._keys
+        if not self._text_keys:
 
-        return dumps
+            def dumps(data: dict[str, Any]) -> bytes | str:
+                out = direct(data)  # may raise: the caller then calls the encoder itself
+                return out if clean(data, out) else redacted(data)  # type: ignore[arg-type]
+
+            return dumps
+        patterns, words = self._patterns, _ASCII_WORDS
+
+        def text_dumps(data: dict[str, Any]) -> bytes | str:
+            out: Any = direct(data)  # may raise: the caller then calls the encoder itself
+            # 92: a backslash (see _escapes); 47: "/"; 98: "b" of "bearer" or "basic".
+            if not out.isascii() or (92 in out and _escapes(out)):
+                return out if clean(data, out) else redacted(data)
+            low = out.lower()
+            if keys(low[::-1]) is None and (
+                not patterns
+                or (
+                    not (47 in out and out.find(b"://") >= 0)
+                    and (98 not in low or words(low) is None)
+                )
+            ):
+                return out  # type: ignore[no-any-return]
+            return redacted(data)
+
+        return text_dumps
 
     def _clean(self, data: dict[str, Any], line: bytes) -> bool:
         """Tell whether redacting ``data``, encoded as ``line``, would change nothing."""

@@ -446,6 +446,21 @@ class TestExactCheck:
         record = make_record("Bearer abc", ok={"x": [2]})
         assert formatter.format(record) == JsonFormatter(json_serializer=plain).format(record)
 
+    def test_listed_name_json_escapes(self) -> None:
+        """A listed name with a quote is checked on the data, not searched in the text."""
+        formatter = JsonFormatter(redact=['my"key'])
+        data = emit(formatter, n={'MY"KEY': SECRET}, ok={"x": 1})
+        assert data["n"] == {'MY"KEY': DEFAULT_CENSOR}
+        record = make_record("hello", ok={"x": 1})
+        assert formatter.format(record) == JsonFormatter().format(record)
+
+    def test_text_keys_without_patterns(self) -> None:
+        """With text keys and no default patterns, a harmless line is kept as it is."""
+        formatter = JsonFormatter(redact={"defaults": False, "keys": ["pin"]}, encoder="json")
+        record = make_record("Bearer abc", n={"x": 1})
+        assert formatter.format(record) == JsonFormatter(encoder="json").format(record)
+        assert emit(formatter, n={"Pin": 1})["n"] == {"Pin": DEFAULT_CENSOR}
+
     def test_harmless_key_cache_is_bounded(self) -> None:
         """The set of keys known harmless is cleared when full."""
         encoder = redaction.RedactingEncoder(
