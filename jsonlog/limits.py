@@ -44,6 +44,8 @@ _DEPTH_MARKER = "<nested too deep>"
 _NATIVE = (str, int, float, bool, type(None))
 _STRING_CAPS = (4096, 1024, 256, 64)
 _SKELETON_CLIP = 64
+# Every byte but "{" and "[": deleting them counts the opening brackets in one pass.
+_NOT_OPENING = bytes(byte for byte in range(256) if byte not in b"{[")
 
 
 class LimitedEncoder:
@@ -142,7 +144,8 @@ class LimitedEncoder:
         ``max_keys`` entries if ``size < 5 * k + 2 * max_keys + 3`` (each
         other entry takes at least ``"":0,``, the container two brackets and
         ``n - 1`` commas around ``n`` values), which spares counting commas;
-        brackets are counted only with ``max_depth``. Anything else goes to
+        brackets are counted only with ``max_depth``, and only in a line with
+        a bracket past its opening one. Anything else goes to
         :meth:`_checked`, which decides as :meth:`__call__` does.
         """
         direct, checked, fast = self._direct, self._checked, self._fast
@@ -175,8 +178,11 @@ class LimitedEncoder:
                     size <= small
                     and len(data) <= keys
                     and size < keys_bound + 5 * len(data)
-                    # 123, 91: "{" and "[".
-                    and out.count(123) + out.count(91) <= depth_cap
+                    # 91, 123: "[" and "{"; without one past the first byte, nothing is nested.
+                    and (
+                        (91 not in out and out.find(123, 1) < 0)
+                        or len(out.translate(None, _NOT_OPENING)) <= depth_cap
+                    )
                 )
             ):
                 return out

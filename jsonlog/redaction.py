@@ -112,6 +112,7 @@ _DEFAULT_TRIGGER = re.compile(r"(?i:bearer|basic)\s|://")
 # The words of the default patterns, in a lowercased ASCII line and in any text
 # (with Unicode case folding: "ba\u017fic", a long s, matches "basic").
 _ASCII_WORDS = re.compile(rb"b(?:earer|asic)").search
+_URL = re.compile(rb"://").search  # quicker than bytes.find here
 _WORDS = re.compile(r"(?i:bearer|basic)").search
 # A key name the text search can find: JSON writes it as it is.
 _PLAIN_NAME = re.compile(r'[^"\\\x00-\x1f]*')
@@ -500,7 +501,7 @@ class RedactingEncoder:
             if keys(low[::-1]) is None and (
                 not patterns
                 or (
-                    not (47 in out and out.find(b"://") >= 0)
+                    not (47 in out and _URL(out) is not None)
                     and (98 not in low or words(low) is None)
                 )
             ):
@@ -518,7 +519,7 @@ class RedactingEncoder:
             if not self._patterns:
                 return True
             # 47: "/"; 98: "b" (of "bearer" or "basic", any case).
-            return not (47 in line and line.find(b"://") >= 0) and (
+            return not (47 in line and _URL(line) is not None) and (
                 98 not in low or _ASCII_WORDS(low) is None
             )
         if not (data.keys() <= self._safe or self._learn(data)):
