@@ -113,6 +113,9 @@ _DEFAULT_TRIGGER = re.compile(r"(?i:bearer|basic)\s|://")
 # (with Unicode case folding: "ba\u017fic", a long s, matches "basic").
 _ASCII_WORDS = re.compile(rb"b(?:earer|asic)").search
 _URL = re.compile(rb"://").search  # quicker than bytes.find here
+# The same words in a line as it is: a literal first byte, then any case.
+_LOWER_B = re.compile(rb"b(?i:earer|asic)").search
+_UPPER_B = re.compile(rb"B(?i:earer|asic)").search
 _WORDS = re.compile(r"(?i:bearer|basic)").search
 # A key name the text search can find: JSON writes it as it is.
 _PLAIN_NAME = re.compile(r'[^"\\\x00-\x1f]*')
@@ -424,7 +427,8 @@ class RedactingEncoder:
       has its keys checked on the data instead: harmless ``str`` keys are
       remembered in a bounded set, so a dict of known keys costs one C-level
       subset test, and nested dicts and lists are walked only when the line
-      has a bracket past its opening one.
+      has a bracket past its opening one. A line with nothing nested is
+      checked that way too: its keys are the dict's own.
     - **value patterns**: ``://`` only when the line holds a ``/``;
       ``bearer``/``basic`` only when it holds a ``b`` or ``B`` (no other
       character matches those under ``re.I``); a non-ASCII line is searched
@@ -490,13 +494,26 @@ class RedactingEncoder:
                 return out if clean(data, out) else redacted(data)  # type: ignore[arg-type]
 
             return dumps
-        patterns, words = self._patterns, _ASCII_WORDS
+        patterns, words, safe, learn = self._patterns, _ASCII_WORDS, self._safe, self._learn
 
         def text_dumps(data: dict[str, Any]) -> bytes | str:
             out: Any = direct(data)  # may raise: the caller then calls the encoder itself
-            # 92: a backslash (see _escapes); 47: "/"; 98: "b" of "bearer" or "basic".
+            # 92: a backslash (see _escapes); 47: "/"; 98, 66: "b", "B" of "bearer" or "basic".
             if not out.isascii() or (92 in out and _escapes(out)):
                 return out if clean(data, out) else redacted(data)
+            if 91 not in out and out.find(123, 1) < 0:
+                # Nothing nested (91, 123: "[", "{"): the keys are the dict's own,
+                # known harmless after the first record; no need to lowercase.
+                if (data.keys() <= safe or learn(data)) and (
+                    not patterns
+                    or (
+                        not (47 in out and _URL(out) is not None)
+                        and (98 not in out or _LOWER_B(out) is None)
+                        and (66 not in out or _UPPER_B(out) is None)
+                    )
+                ):
+                    return out  # type: ignore[no-any-return]
+                return redacted(data)
             low = out.lower()
             if keys(low[::-1]) is None and (
                 not patterns

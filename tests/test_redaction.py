@@ -461,6 +461,28 @@ class TestExactCheck:
         assert formatter.format(record) == JsonFormatter(encoder="json").format(record)
         assert emit(formatter, n={"Pin": 1})["n"] == {"Pin": DEFAULT_CENSOR}
 
+    @pytest.mark.parametrize(
+        ("extra", "expected"),
+        [
+            ({"Api-Key": SECRET}, {"Api-Key": DEFAULT_CENSOR}),
+            ({"note": f"BEARER {SECRET}"}, {"note": f"BEARER {DEFAULT_CENSOR}"}),
+            ({"note": "x bAsIc dXNlcjpwYXNz"}, {"note": f"x bAsIc {DEFAULT_CENSOR}"}),
+            ({"url": "ftp://u:pw@h"}, {"url": f"ftp://{DEFAULT_CENSOR}@h"}),
+            ({"note": "by Bob, basically"}, {"note": "by Bob, basically"}),
+        ],
+    )
+    def test_flat_records(self, extra: dict[str, Any], expected: dict[str, Any]) -> None:
+        """A record with nothing nested is checked on its own keys and its text."""
+        data = emit(JsonFormatter(redact=True), **extra)
+        assert {key: data[key] for key in expected} == expected
+
+    def test_flat_records_without_patterns(self) -> None:
+        """Without the default patterns a flat record is checked on its keys only."""
+        formatter = JsonFormatter(redact={"defaults": False, "keys": ["pin"]})
+        record = make_record("Bearer abc", n=1)
+        assert formatter.format(record) == JsonFormatter().format(record)
+        assert emit(formatter, PIN=1)["PIN"] == DEFAULT_CENSOR
+
     def test_harmless_key_cache_is_bounded(self) -> None:
         """The set of keys known harmless is cleared when full."""
         encoder = redaction.RedactingEncoder(
@@ -692,12 +714,14 @@ _ENCODERS = [
 class TestExactProperty:
     @settings(max_examples=300, deadline=None)
     @given(
-        data=st.dictionaries(_TRICKY_KEYS | _PLAIN_KEYS, _TRICKY, max_size=4),
+        data=st.dictionaries(_TRICKY_KEYS | _PLAIN_KEYS, _TRICKY | _TRICKY_TEXT, max_size=4),
         encoder=st.sampled_from(_ENCODERS),
     )
     def test_check_agrees_with_walk(self, data: dict[str, Any], encoder: Any) -> None:
         """The encoder writes what redacting every record would write."""
         redactor = Redactor()
         walked = encoder(redactor.redact_all(encoders.sanitize(data, encoders.default)))
-        checked = redaction.RedactingEncoder(encoder, redactor, encoders.default)(data)
-        assert json.loads(checked) == json.loads(walked)
+        checking = redaction.RedactingEncoder(encoder, redactor, encoders.default)
+        assert json.loads(checking(data)) == json.loads(walked)
+        if checking.dumps is not None:  # the formatter's direct call
+            assert json.loads(checking.dumps(data)) == json.loads(walked)
