@@ -46,6 +46,7 @@ _STRING_CAPS = (4096, 1024, 256, 64)
 _SKELETON_CLIP = 64
 # Every byte but "{" and "[": deleting them counts the opening brackets in one pass.
 _NOT_OPENING = bytes(byte for byte in range(256) if byte not in b"{[")
+_NOT_MARKS = bytes(byte for byte in range(256) if byte not in b",{[")
 
 
 class LimitedEncoder:
@@ -143,8 +144,9 @@ class LimitedEncoder:
         ``k`` entries cannot hold a nested object or list of more than
         ``max_keys`` entries if ``size < 5 * k + 2 * max_keys + 3`` (each
         other entry takes at least ``"":0,``, the container two brackets and
-        ``n - 1`` commas around ``n`` values), which spares counting commas;
-        brackets are counted only with ``max_depth``, and only in a line with
+        ``n - 1`` commas around ``n`` values), which spares counting commas
+        (fewer than ``max_keys`` of them also prove it: commas in strings only
+        add to the count); brackets are counted only with ``max_depth``, and only in a line with
         a bracket past its opening one. Anything else goes to
         :meth:`_checked`, which decides as :meth:`__call__` does.
         """
@@ -162,7 +164,12 @@ class LimitedEncoder:
                 size = len(out)
                 if type(out) is bytes and (
                     size <= fast
-                    or (size <= small and len(data) <= keys and size < keys_bound + 5 * len(data))
+                    or (
+                        size <= small
+                        and len(data) <= keys
+                        # 44: ","; an object or list of n entries has n - 1 of them.
+                        and (size < keys_bound + 5 * len(data) or out.count(44) < keys)
+                    )
                 ):
                     return out
                 return checked(data, out)
@@ -172,20 +179,21 @@ class LimitedEncoder:
         def dumps_depth(data: dict[str, Any]) -> bytes | str:
             out = direct(data)  # may raise: the caller then calls the encoder itself
             size = len(out)
-            if type(out) is bytes and (
-                size <= fast
-                or (
-                    size <= small
-                    and len(data) <= keys
-                    and size < keys_bound + 5 * len(data)
-                    # 91, 123: "[" and "{"; without one past the first byte, nothing is nested.
-                    and (
-                        (91 not in out and out.find(123, 1) < 0)
-                        or len(out.translate(None, _NOT_OPENING)) <= depth_cap
-                    )
-                )
-            ):
+            if size <= fast:
                 return out
+            if type(out) is bytes and size <= small and len(data) <= keys:
+                if size < keys_bound + 5 * len(data):
+                    # 91, 123: "[" and "{"; without one past the first byte, nothing is nested.
+                    if (91 not in out and out.find(123, 1) < 0) or len(
+                        out.translate(None, _NOT_OPENING)
+                    ) <= depth_cap:
+                        return out
+                else:
+                    # Commas and opening brackets, counted in one pass.
+                    marks = out.translate(None, _NOT_MARKS)
+                    commas = marks.count(44)  # 44: ","
+                    if commas < keys and len(marks) - commas <= depth_cap:
+                        return out
             return checked(data, out)
 
         return dumps_depth

@@ -449,6 +449,48 @@ class TestDirectCall:
         assert limited.dumps is not None
         assert limited.dumps(data) == limited._checked(data, limited.encoder(data))
 
+    @settings(max_examples=300, deadline=None)
+    @given(
+        data=st.dictionaries(
+            st.text(alphabet="abc", min_size=1, max_size=2),
+            st.recursive(
+                st.integers(0, 9),
+                lambda children: (
+                    st.lists(children, max_size=4)
+                    | st.dictionaries(st.sampled_from("xyz"), children, max_size=3)
+                ),
+                max_leaves=6,
+            ),
+            max_size=3,
+        ),
+        pad=st.integers(0, 80),
+        keys=st.integers(1, 4),
+        depth=st.integers(1, 3),
+    )
+    def test_agrees_near_the_limits(
+        self, data: dict[str, Any], pad: int, keys: int, depth: int
+    ) -> None:
+        """Small shapes around max_keys and max_depth, short or padded lines, decide alike."""
+        data["p"] = "x" * pad
+        limited = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=keys, max_depth=depth)
+        assert limited.dumps is not None
+        assert limited.dumps(data) == limited._checked(data, limited.encoder(data))
+
+    def test_commas_counted_on_a_long_line(self) -> None:
+        """On a line too long for the length bound, a list over max_keys is still cut."""
+        limited = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=2, max_depth=4)
+        assert limited.dumps is not None
+        out = json.loads(limited.dumps({"s": "x" * 60, "l": [1, 2, 3]}))
+        assert out["l"] == [1, 2]
+        assert out[TRUNCATED_KEY] == ["l"]
+
+    def test_brackets_counted_on_a_long_line(self) -> None:
+        """On a line too long for the length bound, nesting over max_depth is still cut."""
+        limited = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=50, max_depth=1)
+        assert limited.dumps is not None
+        out = json.loads(limited.dumps({"s": "x" * 200, "d": {"e": {"f": 1}}}))
+        assert out[TRUNCATED_KEY] == ["d.e"]
+
     @pytest.mark.parametrize("entries", [1, 2, 5, 9])
     def test_list_over_max_keys_at_the_bound(self, entries: int) -> None:
         """A nested list one entry over max_keys is cut, however many top-level entries."""
