@@ -44,6 +44,9 @@ _DEPTH_MARKER = "<nested too deep>"
 _NATIVE = (str, int, float, bool, type(None))
 _STRING_CAPS = (4096, 1024, 256, 64)
 _SKELETON_CLIP = 64
+# Every byte but "{" and "[": deleting them counts the opening brackets in one pass.
+_NOT_OPENING = bytes(byte for byte in range(256) if byte not in b"{[")
+_NOT_MARKS = bytes(byte for byte in range(256) if byte not in b",{[")
 
 
 class LimitedEncoder:
@@ -121,6 +124,10 @@ class LimitedEncoder:
             limit is not None
             for limit in (self._string_limit, self._message_limit, self.max_keys, self.max_depth)
         )
+        self.dumps: Encoder | None = None
+        """The formatter's fast path call (see :func:`encoders.direct`), if the encoder has one."""
+        if self._direct is not encoder:
+            self.dumps = self._checked_dumps()
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON within the limits."""
@@ -128,6 +135,71 @@ class LimitedEncoder:
             out = self._direct(data)
         except Exception:
             out = self.encoder(data)
+        return self._checked(data, out)
+
+    def _checked_dumps(self) -> Encoder:
+        """Return the direct call: the usual case in one frame, with only the tests that matter.
+
+        Beyond the line's size, a line of ``size`` bytes whose top level has
+        ``k`` entries cannot hold a nested object or list of more than
+        ``max_keys`` entries if ``size < 5 * k + 2 * max_keys + 3`` (each
+        other entry takes at least ``"":0,``, the container two brackets and
+        ``n - 1`` commas around ``n`` values), which spares counting commas
+        (fewer than ``max_keys`` of them also prove it: commas in strings only
+        add to the count); brackets are counted only with ``max_depth``, and only in a line with
+        a bracket past its opening one. Anything else goes to
+        :meth:`_checked`, which decides as :meth:`__call__` does.
+        """
+        direct, checked, fast = self._direct, self._checked, self._fast
+        # Certainly within the text and line limits: at most this many bytes.
+        small = min(self._line_cap, sys.maxsize if self._text_limit is None else self._text_limit)
+        keys = sys.maxsize if self.max_keys is None else self.max_keys
+        keys_bound = sys.maxsize if self.max_keys is None else 2 * self.max_keys + 3
+        depth_cap = self._depth_cap
+
+        if depth_cap is None:
+
+            def dumps(data: dict[str, Any]) -> bytes | str:
+                out = direct(data)  # may raise: the caller then calls the encoder itself
+                size = len(out)
+                if type(out) is bytes and (
+                    size <= fast
+                    or (
+                        size <= small
+                        and len(data) <= keys
+                        # 44: ","; an object or list of n entries has n - 1 of them.
+                        and (size < keys_bound + 5 * len(data) or out.count(44) < keys)
+                    )
+                ):
+                    return out
+                return checked(data, out)
+
+            return dumps
+
+        def dumps_depth(data: dict[str, Any]) -> bytes | str:
+            out = direct(data)  # may raise: the caller then calls the encoder itself
+            size = len(out)
+            if size <= fast:
+                return out
+            if type(out) is bytes and size <= small and len(data) <= keys:
+                if size < keys_bound + 5 * len(data):
+                    # 91, 123: "[" and "{"; without one past the first byte, nothing is nested.
+                    if (91 not in out and out.find(123, 1) < 0) or len(
+                        out.translate(None, _NOT_OPENING)
+                    ) <= depth_cap:
+                        return out
+                else:
+                    # Commas and opening brackets, counted in one pass.
+                    marks = out.translate(None, _NOT_MARKS)
+                    commas = marks.count(44)  # 44: ","
+                    if commas < keys and len(marks) - commas <= depth_cap:
+                        return out
+            return checked(data, out)
+
+        return dumps_depth
+
+    def _checked(self, data: dict[str, Any], out: bytes | str) -> bytes | str:
+        """Return ``out``, the encoded ``data``, or a shrunk copy if a limit bites."""
         size = len(out)
         if size <= self._fast:
             return out

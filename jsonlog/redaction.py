@@ -20,18 +20,21 @@ copied, and only along the path to the change; data with nothing to redact is
 returned as it is.
 
 Speed: the formatter wraps its encoder with :meth:`Redactor.wrap`. The record
-is encoded as usual and the line searched once for anything that could be a
-secret (a listed key name before ``":``, ``bearer``, ``basic``, ``://``);
-only then is a redacted copy made and encoded. With redaction paths or your
-own patterns, every record is walked. A formatter subclass that overrides
-``jsonify_log_record`` or ``serialize_log_record`` gets the redactor as a
+is encoded as usual and the line checked once, exactly, for anything that
+could be a secret (a key ending with a listed name, ``bearer``, ``basic``,
+``://``; see :class:`RedactingEncoder`); only then is a redacted copy made and
+encoded. With redaction paths or your own patterns, every record is walked.
+A formatter subclass that overrides ``jsonify_log_record`` or
+``serialize_log_record`` gets the redactor as a
 processor instead, which walks every record.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 
 from jsonlog import encoders
@@ -106,6 +109,19 @@ DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
 """Value patterns redacted by default: (regex, the text kept before the censor)."""
 
 _DEFAULT_TRIGGER = re.compile(r"(?i:bearer|basic)\s|://")
+# The words of the default patterns, in a lowercased ASCII line and in any text
+# (with Unicode case folding: "ba\u017fic", a long s, matches "basic").
+_ASCII_WORDS = re.compile(rb"b(?:earer|asic)").search
+_URL = re.compile(rb"://").search  # quicker than bytes.find here
+# The same words in a line as it is: a literal first byte, then any case.
+_LOWER_B = re.compile(rb"b(?i:earer|asic)").search
+_UPPER_B = re.compile(rb"B(?i:earer|asic)").search
+_WORDS = re.compile(r"(?i:bearer|basic)").search
+# A key name the text search can find: JSON writes it as it is.
+_PLAIN_NAME = re.compile(r'[^"\\\x00-\x1f]*')
+# Values that encode as a JSON string, number, boolean or null: no keys inside.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_KEYLESS = (str, int, float, datetime.date, datetime.time, uuid.UUID)
 _REMOVE: Any = object()
 _MAX_DEPTH = 100
 _CACHE_SIZE = 4096
@@ -185,10 +201,7 @@ class Redactor:
         self._patterns = [_Pattern(_compile(pattern), None, text) for pattern in patterns]
         self._scan = bool(self._defaults or self._patterns)
         self._always_walk = bool(self.paths or self._patterns)
-        self.key_trigger = _key_trigger(
-            self.keys, SUFFIX_KEYS if defaults else frozenset(), urls=defaults
-        )
-        self.word_trigger = rb"b(?:earer|asic)" if defaults else rb"(?!)"
+        self.key_trigger = _key_trigger(self.keys, SUFFIX_KEYS if defaults else frozenset())
 
     # -- matching ---------------------------------------------------------------
 
@@ -347,25 +360,20 @@ def _compile(pattern: Any) -> re.Pattern[str]:
         ) from None
 
 
-def _key_trigger(keys: frozenset[str], suffix_keys: frozenset[str], urls: bool) -> bytes:
-    """Return a regex finding, in the reversed lowercased JSON line, what may be a secret.
+def _key_trigger(keys: frozenset[str], suffix_keys: frozenset[str]) -> bytes:
+    """Return a regex finding, in the reversed lowercased JSON line, what may be a secret key.
 
-    A key ending with a listed name shows as ``name":`` in the line; reversed,
-    that starts with the literal ``:"`` (or ``: "``), which lets the regex
-    engine jump from one colon to the next, and the names are matched as a
-    trie, one character test per colon. With ``urls``, the colon of ``://``
-    is caught too. A superset on purpose: a false alarm only costs a closer
-    look.
+    A key ending with a listed name shows as ``name":`` in the line (orjson
+    and ``json`` both write the colon right after the quote); reversed, that
+    starts with the literal ``:"``, which lets the regex engine jump from one
+    key to the next, and the names are matched as a trie, one character test
+    per key. A superset on purpose (no word boundary is checked): a false
+    alarm only costs a closer look.
     """
     words = sorted({word[::-1] for word in (*keys, *suffix_keys)})
-    alternatives = []
-    if urls:
-        alternatives.append(rb"(?<=//:)")
-    if words:
-        alternatives.append(rb'\s*"' + _trie(words).encode("utf-8"))
-    if not alternatives:
+    if not words:
         return rb"(?!)"
-    return rb":(?:" + rb"|".join(alternatives) + rb")"
+    return rb':"' + _trie(words).encode("utf-8")
 
 
 def _trie(words: Sequence[str]) -> str:
@@ -404,7 +412,28 @@ _NO_RECORD = _NoRecord("jsonlog.redaction", logging.NOTSET, "", 0, "", (), None)
 
 
 class RedactingEncoder:
-    """Encode, then look at the line once; redact a copy and encode again only if needed.
+    """Encode, then check the line once; redact a copy and encode again only if needed.
+
+    The check never passes a record the walk would change, and costs a few
+    C-level passes over the line in the usual case (an ASCII line without
+    ``\\u`` or ``\\/`` escapes):
+
+    - **keys**: every key shows as ``"key":`` in the line, so a regex over the
+      lowercased, reversed line finds any key ending with a listed name (a
+      trie behind the literal ``:"``, see :func:`_key_trigger`). In an ASCII
+      line, ``bytes.lower`` is ``str.lower``, and non-``str`` keys show as the
+      text the walk's copy gets. Any other line (non-ASCII, or escapes that
+      could hide a character: the Kelvin sign, U+212A, lowercases to ``k``)
+      has its keys checked on the data instead: harmless ``str`` keys are
+      remembered in a bounded set, so a dict of known keys costs one C-level
+      subset test, and nested dicts and lists are walked only when the line
+      has a bracket past its opening one. A line with nothing nested is
+      checked that way too: its keys are the dict's own.
+    - **value patterns**: ``://`` only when the line holds a ``/``;
+      ``bearer``/``basic`` only when it holds a ``b`` or ``B`` (no other
+      character matches those under ``re.I``); a non-ASCII line is searched
+      as text, with Unicode case folding (``"Ba\\u017fic"``, a long s, matches, as in
+      :meth:`Redactor.redact_text`). A line with escapes is walked.
 
     Args:
         encoder: the encoder to wrap.
@@ -418,9 +447,25 @@ class RedactingEncoder:
         self._direct = encoders.direct(encoder)
         self.redactor = redactor
         self.hook = hook
-        self._keys = re.compile(redactor.key_trigger).search
-        self._words = re.compile(redactor.word_trigger).search
         self._always = redactor._always_walk
+        self._patterns = bool(redactor._defaults)
+        self._keys = re.compile(redactor.key_trigger).search
+        # Keys are searched in the text only where it is known to show them as
+        # they are: our encoders (not a user's serializer), names JSON writes unescaped.
+        self._text_keys = (
+            isinstance(encoder, encoders.OrjsonEncoder)
+            or (
+                isinstance(encoder, encoders.JsonEncoder)
+                and encoder.serializer is None
+                and encoder.cls is None
+            )
+        ) and all(_PLAIN_NAME.fullmatch(key) for key in redactor.keys)
+        self._safe: set[str] = set()
+        """Keys seen and found harmless; cleared when it reaches ``_CACHE_SIZE``."""
+        self.dumps: Encoder | None = None
+        """The formatter's fast path call: orjson, then the check (see :func:`encoders.direct`)."""
+        if self._direct is not encoder and not self._always:
+            self.dumps = self._checked_dumps()
 
     def __call__(self, data: dict[str, Any]) -> bytes | str:
         """Return ``data`` as JSON with its secrets redacted."""
@@ -431,14 +476,120 @@ class RedactingEncoder:
             out = self._direct(data)
         except Exception:
             out = self.encoder(data)
-        line = out.lower() if isinstance(out, bytes) else out.lower().encode("utf-8", "replace")
-        if self._words(line) is None and self._keys(line[::-1]) is None:
-            return out
-        return self._redacted(data)
+        line = out if isinstance(out, bytes) else out.encode("utf-8", "surrogatepass")
+        return out if self._clean(data, line) else self._redacted(data)
+
+    def _checked_dumps(self) -> Encoder:
+        """Return the direct call: the usual case of :meth:`__call__` in one frame.
+
+        The text tests of :meth:`_clean` are inlined for an ASCII line without
+        escapes (what orjson writes for most records); any other line goes to
+        :meth:`_clean`.
+        """
+        direct, clean, redacted, keys = self._direct, self._clean, self._redacted, self._keys
+        if not self._text_keys:
+
+            def dumps(data: dict[str, Any]) -> bytes | str:
+                out = direct(data)  # may raise: the caller then calls the encoder itself
+                return out if clean(data, out) else redacted(data)  # type: ignore[arg-type]
+
+            return dumps
+        patterns, words, safe, learn = self._patterns, _ASCII_WORDS, self._safe, self._learn
+
+        def text_dumps(data: dict[str, Any]) -> bytes | str:
+            out: Any = direct(data)  # may raise: the caller then calls the encoder itself
+            # 92: a backslash (see _escapes); 47: "/"; 98, 66: "b", "B" of "bearer" or "basic".
+            if not out.isascii() or (92 in out and _escapes(out)):
+                return out if clean(data, out) else redacted(data)
+            if 91 not in out and out.find(123, 1) < 0:
+                # Nothing nested (91, 123: "[", "{"): the keys are the dict's own,
+                # known harmless after the first record; no need to lowercase.
+                if (data.keys() <= safe or learn(data)) and (
+                    not patterns
+                    or (
+                        not (47 in out and _URL(out) is not None)
+                        and (98 not in out or _LOWER_B(out) is None)
+                        and (66 not in out or _UPPER_B(out) is None)
+                    )
+                ):
+                    return out  # type: ignore[no-any-return]
+                return redacted(data)
+            low = out.lower()
+            if keys(low[::-1]) is None and (
+                not patterns
+                or (
+                    not (47 in out and _URL(out) is not None)
+                    and (98 not in low or words(low) is None)
+                )
+            ):
+                return out  # type: ignore[no-any-return]
+            return redacted(data)
+
+        return text_dumps
+
+    def _clean(self, data: dict[str, Any], line: bytes) -> bool:
+        """Tell whether redacting ``data``, encoded as ``line``, would change nothing."""
+        if line.isascii() and self._text_keys and not _escapes(line):
+            low = line.lower()
+            if self._keys(low[::-1]) is not None:
+                return False
+            if not self._patterns:
+                return True
+            # 47: "/"; 98: "b" (of "bearer" or "basic", any case).
+            return not (47 in line and _URL(line) is not None) and (
+                98 not in low or _ASCII_WORDS(low) is None
+            )
+        if not (data.keys() <= self._safe or self._learn(data)):
+            return False
+        # 91, 123: "[" and "{"; without one past the first byte, no value is a container.
+        if (91 in line or line.find(b"{", 1) >= 0) and not self._harmless(data.values()):
+            return False
+        if not self._patterns:
+            return True
+        if _escapes(line):
+            return False
+        return line.find(b"://") < 0 and _WORDS(line.decode("utf-8", "surrogatepass")) is None
+
+    def _learn(self, mapping: Mapping[Any, Any]) -> bool:
+        """Tell whether every key of ``mapping`` is a harmless ``str``; remember those."""
+        is_secret = self.redactor.is_secret_key
+        for key in mapping:
+            if type(key) is not str or is_secret(key):
+                return False
+        if len(self._safe) >= _CACHE_SIZE:
+            self._safe.clear()
+        self._safe.update(mapping)
+        return True
+
+    def _harmless(self, values: Any) -> bool:
+        """Tell whether no key inside ``values`` (nested dicts and lists) can be a secret."""
+        for value in values:
+            kind = type(value)
+            if kind in _SCALARS:
+                continue
+            if kind is dict:
+                if not (value.keys() <= self._safe or self._learn(value)):
+                    return False
+                if not self._harmless(value.values()):
+                    return False
+            elif kind is list or kind is tuple:
+                if not self._harmless(value):
+                    return False
+            elif not isinstance(value, _KEYLESS):
+                # It may encode as an object (a dataclass, a mapping): the walk
+                # sanitizes it first and looks inside.
+                return False
+        return True
 
     def _redacted(self, data: dict[str, Any]) -> bytes | str:
         safe = encoders.sanitize(data, self.hook)
         return self.encoder(self.redactor.redact_all(safe))
+
+
+def _escapes(line: bytes) -> bool:
+    """Tell whether ``line`` has a JSON escape that can stand for a letter or ``/``."""
+    # 92: a backslash. Other escapes (\\", \\\\, \\n...) stand for no letter and no "/".
+    return 92 in line and (line.find(b"\\u") >= 0 or line.find(b"\\/") >= 0)
 
 
 def from_options(

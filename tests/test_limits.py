@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jsonlog import JsonFormatter, limits
+from jsonlog import JsonFormatter, encoders, limits
 from jsonlog.formatter import RESERVED_ATTRS
 from jsonlog.limits import ELLIPSIS, TRUNCATED_KEY, LimitedEncoder
 
@@ -401,3 +401,125 @@ class TestProperties:
         assert "\n" not in line
         assert len(line.encode("utf-8")) <= line_bytes
         json.loads(line)
+
+
+_SHAPES = st.recursive(
+    st.one_of(
+        st.integers(-(2**63), 2**63 - 1), st.text(alphabet='a,{[]}"é', max_size=12), st.none()
+    ),
+    lambda children: (
+        st.lists(children, max_size=6)
+        | st.dictionaries(st.text(alphabet="ab,{", max_size=3), children, max_size=6)
+    ),
+    max_leaves=25,
+)
+
+
+class TestDirectCall:
+    """The formatter's direct call decides as the encoder itself does."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        data=st.dictionaries(st.text(alphabet="abc", max_size=3), _SHAPES, max_size=6),
+        keys=st.none() | st.integers(1, 6),
+        depth=st.none() | st.integers(1, 4),
+        strings=st.none() | st.integers(1, 40),
+    )
+    def test_agrees_with_full_check(
+        self, data: dict[str, Any], keys: int | None, depth: int | None, strings: int | None
+    ) -> None:
+        """Whatever the data and limits, the direct call writes what the full check writes."""
+        limited = LimitedEncoder(
+            encoders.OrjsonEncoder(),
+            max_keys=keys,
+            max_depth=depth,
+            max_string_length=strings,
+            max_line_bytes=300,
+        )
+        assert limited.dumps is not None
+        assert limited.dumps(data) == limited._checked(data, limited.encoder(data))
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        data=st.dictionaries(
+            st.text(alphabet="abc", min_size=1, max_size=2),
+            st.recursive(
+                st.integers(0, 9),
+                lambda children: (
+                    st.lists(children, max_size=4)
+                    | st.dictionaries(st.sampled_from("xyz"), children, max_size=3)
+                ),
+                max_leaves=6,
+            ),
+            max_size=3,
+        ),
+        pad=st.integers(0, 80),
+        keys=st.integers(1, 4),
+        depth=st.integers(1, 3),
+    )
+    def test_agrees_near_the_limits(
+        self, data: dict[str, Any], pad: int, keys: int, depth: int
+    ) -> None:
+        """Small shapes around max_keys and max_depth, short or padded lines, decide alike."""
+        data["p"] = "x" * pad
+        limited = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=keys, max_depth=depth)
+        assert limited.dumps is not None
+        assert limited.dumps(data) == limited._checked(data, limited.encoder(data))
+
+    def test_commas_counted_on_a_long_line(self) -> None:
+        """On a line too long for the length bound, a list over max_keys is still cut."""
+        limited = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=2, max_depth=4)
+        assert limited.dumps is not None
+        out = json.loads(limited.dumps({"s": "x" * 60, "l": [1, 2, 3]}))
+        assert out["l"] == [1, 2]
+        assert out[TRUNCATED_KEY] == ["l"]
+
+    def test_brackets_counted_on_a_long_line(self) -> None:
+        """On a line too long for the length bound, nesting over max_depth is still cut."""
+        limited = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=50, max_depth=1)
+        assert limited.dumps is not None
+        out = json.loads(limited.dumps({"s": "x" * 200, "d": {"e": {"f": 1}}}))
+        assert out[TRUNCATED_KEY] == ["d.e"]
+
+    @pytest.mark.parametrize("entries", [1, 2, 5, 9])
+    def test_list_over_max_keys_at_the_bound(self, entries: int) -> None:
+        """A nested list one entry over max_keys is cut, however many top-level entries."""
+        limited = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=10)
+        data: dict[str, Any] = {f"k{index}": 0 for index in range(entries - 1)}
+        data["l"] = [0] * 11
+        assert limited.dumps is not None
+        out = json.loads(limited.dumps(data))
+        assert out["l"] == [0] * 10
+        assert out[TRUNCATED_KEY] == ["l"]
+
+    def test_depth_counted_only_with_max_depth(self) -> None:
+        """Without max_depth nesting is not limited; with it, too deep is cut."""
+        deep = {"a": {"b": {"c": {"d": 1}}}}
+        free = LimitedEncoder(encoders.OrjsonEncoder(), max_keys=5)
+        capped = LimitedEncoder(encoders.OrjsonEncoder(), max_depth=2)
+        assert free.dumps is not None
+        assert capped.dumps is not None
+        assert json.loads(free.dumps(deep)) == deep
+        assert json.loads(capped.dumps(deep))[TRUNCATED_KEY] == ["a.b.c"]
+
+    def test_text_from_direct_call(self) -> None:
+        """An encoder whose direct call writes text is checked as text."""
+
+        class TextDumps:
+            def dumps(self, data: dict[str, Any]) -> str:
+                return json.dumps(data, ensure_ascii=False)
+
+            def __call__(self, data: dict[str, Any]) -> str:
+                return self.dumps(data)
+
+        limited = LimitedEncoder(TextDumps(), max_line_bytes=256, max_depth=3)
+        assert limited.dumps is not None
+        out = limited.dumps({"m": "é" * 200})
+        assert len(out.encode("utf-8") if isinstance(out, str) else out) <= 256
+        assert json.loads(out)[TRUNCATED_KEY] == ["m"]
+
+    def test_no_direct_call_without_one_inside(self) -> None:
+        """An encoder without a direct call gives none to the formatter."""
+        limited = LimitedEncoder(encoders.JsonEncoder(), max_depth=3)
+        assert limited.dumps is None
+        assert json.loads(limited({"a": [1]})) == {"a": [1]}

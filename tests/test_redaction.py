@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import io
 import json
 import logging
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jsonlog import JsonFormatter, context, redaction
+from jsonlog import JsonFormatter, context, encoders, redaction
 from jsonlog.formatter import RESERVED_ATTRS
 from jsonlog.redaction import DEFAULT_CENSOR, DEFAULT_KEYS, Redactor
 
@@ -327,6 +328,160 @@ class TestEncoderMode:
         assert emit(formatter, password="p")["password"] == "p"
 
 
+class TestExactCheck:
+    """The check on the encoded line never lets through what the walk would redact."""
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    @pytest.mark.parametrize("indent", [None, 2, 4])
+    @pytest.mark.parametrize(
+        "key",
+        ["DB_PassWord", "X-Api-Key", "accessToken", "Set-Cookie", "x.AUTHORIZATION", 'a"password'],
+    )
+    def test_key_spellings_in_nested_lists(
+        self, encoder: str, indent: int | None, key: str
+    ) -> None:
+        """Mixed case, '-', camelCase ends and escaped quotes are found deep in lists."""
+        formatter = JsonFormatter(redact=True, encoder=encoder, json_indent=indent)
+        data = emit(formatter, items=[[{"ok": 1}, {key: SECRET}]])
+        assert data["items"] == [[{"ok": 1}, {key: DEFAULT_CENSOR}]]
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    def test_kelvin_sign_key(self, encoder: str) -> None:
+        """A key spelled with the Kelvin sign (lowercased to 'k') is a secret key."""
+        record = make_record()
+        record.__dict__["to\u212aen"] = SECRET  # not a keyword: NFKC would make it "token"
+        data = json.loads(JsonFormatter(redact=True, encoder=encoder).format(record))
+        assert data["to\u212aen"] == DEFAULT_CENSOR
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    def test_non_ascii_listed_key(self, encoder: str) -> None:
+        """A non-ASCII listed name matches its uppercase spelling."""
+        formatter = JsonFormatter(redact=["пароль"], encoder=encoder)
+        assert emit(formatter, nested={"ПАРОЛЬ": SECRET})["nested"] == {"ПАРОЛЬ": DEFAULT_CENSOR}
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    def test_long_s_in_basic(self, encoder: str) -> None:
+        """'Ba\u017fic' (long s) matches the Basic pattern, as the text pattern says."""
+        data = emit(JsonFormatter(redact=True, encoder=encoder), msg="Ba\u017fic dXNlcjpwYXNz")
+        assert data["message"] == f"Ba\u017fic {DEFAULT_CENSOR}"
+
+    def test_mixed_case_bearer_in_nested_list(self) -> None:
+        """'bEaReR' in a string inside nested lists is found."""
+        data = emit(JsonFormatter(redact=True), deep=[["x", ["bEaReR tok123"]]])
+        assert data["deep"] == [["x", [f"bEaReR {DEFAULT_CENSOR}"]]]
+
+    def test_escaped_slashes(self) -> None:
+        """A serializer writing '\\/' cannot hide URL credentials."""
+
+        def slashes(data: Any, **options: Any) -> str:
+            return json.dumps(data, **options).replace("/", "\\/")
+
+        formatter = JsonFormatter(redact=True, json_serializer=slashes)
+        data = emit(formatter, url="https://bob:hunter2@db.local/x")
+        assert data["url"] == f"https://{DEFAULT_CENSOR}@db.local/x"
+
+    def test_non_str_key(self) -> None:
+        """A non-str key is checked as the text it is written as."""
+        formatter = JsonFormatter(redact=["5"])
+        assert emit(formatter, nested={5: SECRET, 6: "x"})["nested"] == {
+            "5": DEFAULT_CENSOR,
+            "6": "x",
+        }
+
+    def test_user_serializer_keys(self) -> None:
+        """With a user serializer keys are checked on the data, at every depth."""
+
+        def spaced(data: Any, **options: Any) -> str:
+            return json.dumps(data, separators=(",", " : "), **options)
+
+        formatter = JsonFormatter(redact=True, json_serializer=spaced)
+        data = emit(formatter, n={"Token": SECRET}, m=[{"id": 1}], t=(1, 2))
+        assert data["n"] == {"Token": DEFAULT_CENSOR}
+        assert data["m"] == [{"id": 1}]
+
+    def test_object_values_are_walked(self) -> None:
+        """A value that may encode as an object is walked when keys are checked on the data."""
+
+        def plain(data: Any, **options: Any) -> str:
+            return json.dumps(data, **options)
+
+        formatter = JsonFormatter(redact=True, json_serializer=plain)
+        data = emit(formatter, when=OrderedDict(secret=SECRET), l=[["x"]])
+        assert data["when"] == {"secret": DEFAULT_CENSOR}
+
+    def test_known_keys_and_scalars_kept(self) -> None:
+        """Known harmless keys and scalar objects keep the line unchanged, twice over."""
+
+        def plain(data: Any, **options: Any) -> str:
+            return json.dumps(data, **options)
+
+        formatter = JsonFormatter(redact=True, json_serializer=plain)
+        record = make_record("hé", user={"id": 1, "tags": ["a"]}, at=datetime.date(2026, 1, 2))
+        plain_formatter = JsonFormatter(json_serializer=plain)
+        assert formatter.format(record) == plain_formatter.format(record)
+        assert formatter.format(record) == plain_formatter.format(record)
+
+    def test_keys_on_data_without_patterns(self) -> None:
+        """Without the default patterns, keys checked on the data are all that is checked."""
+
+        def plain(data: Any, **options: Any) -> str:
+            return json.dumps(data, **options)
+
+        formatter = JsonFormatter(
+            redact={"defaults": False, "keys": ["pin"]}, json_serializer=plain
+        )
+        data = emit(formatter, msg="Bearer abc", n={"m": {"PIN": 1}})
+        assert data["n"] == {"m": {"PIN": DEFAULT_CENSOR}}
+        record = make_record("Bearer abc", ok={"x": [2]})
+        assert formatter.format(record) == JsonFormatter(json_serializer=plain).format(record)
+
+    def test_listed_name_json_escapes(self) -> None:
+        """A listed name with a quote is checked on the data, not searched in the text."""
+        formatter = JsonFormatter(redact=['my"key'])
+        data = emit(formatter, n={'MY"KEY': SECRET}, ok={"x": 1})
+        assert data["n"] == {'MY"KEY': DEFAULT_CENSOR}
+        record = make_record("hello", ok={"x": 1})
+        assert formatter.format(record) == JsonFormatter().format(record)
+
+    def test_text_keys_without_patterns(self) -> None:
+        """With text keys and no default patterns, a harmless line is kept as it is."""
+        formatter = JsonFormatter(redact={"defaults": False, "keys": ["pin"]}, encoder="json")
+        record = make_record("Bearer abc", n={"x": 1})
+        assert formatter.format(record) == JsonFormatter(encoder="json").format(record)
+        assert emit(formatter, n={"Pin": 1})["n"] == {"Pin": DEFAULT_CENSOR}
+
+    @pytest.mark.parametrize(
+        ("extra", "expected"),
+        [
+            ({"Api-Key": SECRET}, {"Api-Key": DEFAULT_CENSOR}),
+            ({"note": f"BEARER {SECRET}"}, {"note": f"BEARER {DEFAULT_CENSOR}"}),
+            ({"note": "x bAsIc dXNlcjpwYXNz"}, {"note": f"x bAsIc {DEFAULT_CENSOR}"}),
+            ({"url": "ftp://u:pw@h"}, {"url": f"ftp://{DEFAULT_CENSOR}@h"}),
+            ({"note": "by Bob, basically"}, {"note": "by Bob, basically"}),
+        ],
+    )
+    def test_flat_records(self, extra: dict[str, Any], expected: dict[str, Any]) -> None:
+        """A record with nothing nested is checked on its own keys and its text."""
+        data = emit(JsonFormatter(redact=True), **extra)
+        assert {key: data[key] for key in expected} == expected
+
+    def test_flat_records_without_patterns(self) -> None:
+        """Without the default patterns a flat record is checked on its keys only."""
+        formatter = JsonFormatter(redact={"defaults": False, "keys": ["pin"]})
+        record = make_record("Bearer abc", n=1)
+        assert formatter.format(record) == JsonFormatter().format(record)
+        assert emit(formatter, PIN=1)["PIN"] == DEFAULT_CENSOR
+
+    def test_harmless_key_cache_is_bounded(self) -> None:
+        """The set of keys known harmless is cleared when full."""
+        encoder = redaction.RedactingEncoder(
+            encoders.JsonEncoder(serializer=json.dumps), Redactor(), encoders.default
+        )
+        for index in range(redaction._CACHE_SIZE + 10):
+            encoder({f"k{index}": 1})
+        assert len(encoder._safe) < redaction._CACHE_SIZE
+
+
 class TestLastResort:
     """Records that fail on the way out are still redacted."""
 
@@ -518,3 +673,44 @@ class TestProperties:
         token = f"tok{secret}"
         line = JsonFormatter(redact=True).format(make_record(f"auth Bearer {token} done"))
         assert token not in line
+
+
+_TRICKY_KEYS = _VARIANTS | st.sampled_from(
+    ["accessToken", "ok", "to\u212aen", "T\u00f6ken", 'x"secret', "a\\b", "Basic", "id"]
+)
+_TRICKY_ALPHABET = 'bBeEaArRsSiIcC:/ \u017f\u0131\u212a"\\x'
+_TRICKY_TEXT = st.text(alphabet=_TRICKY_ALPHABET, max_size=14) | st.sampled_from(
+    ["Bearer abcdef", "bAsIc dXNlcjpwYXNz", "https://u:p@h", "ba\u017fic QWxhZGRpbjpv"]
+)
+_TRICKY = st.recursive(
+    st.one_of(_TRICKY_TEXT, st.integers(-(2**63), 2**63 - 1), st.none()),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(_TRICKY_KEYS | _PLAIN_KEYS, children, max_size=3)
+    ),
+    max_leaves=10,
+)
+_ENCODERS = [
+    encoders.OrjsonEncoder(),
+    encoders.OrjsonEncoder(indent=2),
+    encoders.OrjsonEncoder(ensure_ascii=True),
+    encoders.JsonEncoder(),
+    encoders.JsonEncoder(indent=2, ensure_ascii=False),
+    encoders.JsonEncoder(serializer=json.dumps),
+]
+
+
+class TestExactProperty:
+    @settings(max_examples=300, deadline=None)
+    @given(
+        data=st.dictionaries(_TRICKY_KEYS | _PLAIN_KEYS, _TRICKY | _TRICKY_TEXT, max_size=4),
+        encoder=st.sampled_from(_ENCODERS),
+    )
+    def test_check_agrees_with_walk(self, data: dict[str, Any], encoder: Any) -> None:
+        """The encoder writes what redacting every record would write."""
+        redactor = Redactor()
+        walked = encoder(redactor.redact_all(encoders.sanitize(data, encoders.default)))
+        checking = redaction.RedactingEncoder(encoder, redactor, encoders.default)
+        assert json.loads(checking(data)) == json.loads(walked)
+        if checking.dumps is not None:  # the formatter's direct call
+            assert json.loads(checking.dumps(data)) == json.loads(walked)
