@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,6 +89,30 @@ def logger_to() -> Callable[..., tuple[logging.Logger, io.StringIO]]:
     return factory
 
 
+def load_ini_formatter(
+    tmp_path: Path, fmt: str, *, cls: str = "jsonlog.JsonFormatter"
+) -> io.StringIO:
+    """Configure logging from an ini file through the real ``fileConfig``.
+
+    The file has one formatter (``class=cls``, ``format=fmt``) on a root
+    ``StreamHandler``; return the stream that handler now writes to.
+    """
+    ini = tmp_path / "logging.ini"
+    ini.write_text(
+        "[loggers]\nkeys=root\n[handlers]\nkeys=out\n[formatters]\nkeys=json\n"
+        "[logger_root]\nlevel=INFO\nhandlers=out\n"
+        "[handler_out]\nclass=StreamHandler\nformatter=json\nargs=(sys.stdout,)\n"
+        f"[formatter_json]\nclass={cls}\nformat={fmt}\n",
+        encoding="utf-8",
+    )
+    logging.config.fileConfig(ini, disable_existing_loggers=False)
+    stream = io.StringIO()
+    handler = logging.getLogger().handlers[-1]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+    return stream
+
+
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:
     """Parse every line written to a stream as strict JSON.
 
@@ -96,4 +122,12 @@ def lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [strict_loads(line) for line in stream.getvalue().split("\n") if line]
 
 
-__all__ = ["ENCODERS", "format_json", "jsonlog", "lines", "make_record", "strict_loads"]
+__all__ = [
+    "ENCODERS",
+    "format_json",
+    "jsonlog",
+    "lines",
+    "load_ini_formatter",
+    "make_record",
+    "strict_loads",
+]

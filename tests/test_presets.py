@@ -9,13 +9,13 @@ import logging
 import logging.config
 import os
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import ecs_logging
 import pytest
+from conftest import load_ini_formatter
 from opentelemetry import trace
 
 from jsonlog import JsonFormatter, context, presets
@@ -725,39 +725,11 @@ class TestConfig:
 
     def test_file_config(self, tmp_path: Path) -> None:
         """An ini file selects a preset class and passes options through $options."""
-        ini = tmp_path / "logging.ini"
-        ini.write_text(
-            textwrap.dedent(
-                """
-                [loggers]
-                keys=root
-
-                [handlers]
-                keys=out
-
-                [formatters]
-                keys=ecs
-
-                [logger_root]
-                level=INFO
-                handlers=out
-
-                [handler_out]
-                class=StreamHandler
-                formatter=ecs
-                args=(sys.stdout,)
-
-                [formatter_ecs]
-                class=jsonlog.presets.EcsFormatter
-                format={"$options": {"static_fields": {"service.name": "shop"}}}
-                """
-            ),
-            encoding="utf-8",
+        stream = load_ini_formatter(
+            tmp_path,
+            '{"$options": {"static_fields": {"service.name": "shop"}}}',
+            cls="jsonlog.presets.EcsFormatter",
         )
-        logging.config.fileConfig(ini, disable_existing_loggers=False)
-        handler = logging.getLogger().handlers[-1]
-        stream = io.StringIO()
-        handler.setStream(stream)  # type: ignore[attr-defined]
         logging.getLogger("shop").info("ready", extra={"order.id": 9})
         data = validate_ecs(stream.getvalue())
         assert data["service"] == {"name": "shop"}
@@ -765,34 +737,7 @@ class TestConfig:
 
     def test_file_config_preset_option(self, tmp_path: Path) -> None:
         """preset given in $options of a plain JsonFormatter works from an ini file."""
-        ini = tmp_path / "logging.ini"
-        ini.write_text(
-            textwrap.dedent(
-                """
-                [loggers]
-                keys=root
-                [handlers]
-                keys=out
-                [formatters]
-                keys=json
-                [logger_root]
-                level=INFO
-                handlers=out
-                [handler_out]
-                class=StreamHandler
-                formatter=json
-                args=(sys.stdout,)
-                [formatter_json]
-                class=jsonlog.JsonFormatter
-                format={"$options": {"preset": "otel"}}
-                """
-            ),
-            encoding="utf-8",
-        )
-        logging.config.fileConfig(ini, disable_existing_loggers=False)
-        handler = logging.getLogger().handlers[-1]
-        stream = io.StringIO()
-        handler.setStream(stream)  # type: ignore[attr-defined]
+        stream = load_ini_formatter(tmp_path, '{"$options": {"preset": "otel"}}')
         logging.getLogger("x").warning("w")
         data = json.loads(stream.getvalue())
         assert data["severity_number"] == 13

@@ -10,12 +10,12 @@ import json
 import logging
 import logging.config
 import re
-import textwrap
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import load_ini_formatter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -562,34 +562,7 @@ class TestConfig:
             "censor": "<hidden>",
         }
         fmt = json.dumps({"message": "%(message)s", "$options": options})
-        ini = tmp_path / "logging.ini"
-        ini.write_text(
-            textwrap.dedent(
-                """
-                [loggers]
-                keys=root
-                [handlers]
-                keys=out
-                [formatters]
-                keys=json
-                [logger_root]
-                level=INFO
-                handlers=out
-                [handler_out]
-                class=StreamHandler
-                formatter=json
-                args=(sys.stdout,)
-                [formatter_json]
-                class=jsonlog.JsonFormatter
-                format=FORMAT
-                """
-            ).replace("FORMAT", fmt),
-            encoding="utf-8",
-        )
-        logging.config.fileConfig(ini, disable_existing_loggers=False)
-        handler = logging.getLogger().handlers[-1]
-        stream = io.StringIO()
-        handler.setStream(stream)  # type: ignore[attr-defined]
+        stream = load_ini_formatter(tmp_path, fmt)
         logging.getLogger("x").info(
             "card 1234-5678",
             extra={"pin": 1, "password": "p", "user": {"email": "e", "id": 2}},
