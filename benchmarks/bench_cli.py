@@ -106,21 +106,25 @@ def find_pino_pretty() -> tuple[list[str] | None, str]:
     if npm is None or shutil.which("node") is None:
         return None, "skipped: npm/node not found"
     CACHE.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [
-            npm,
-            "install",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-            str(CACHE),
-            "pino-pretty",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [
+                npm,
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(CACHE),
+                "pino-pretty",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,  # a registry that does not answer must not hang CI
+        )
+    except subprocess.TimeoutExpired:
+        return None, "skipped: npm install pino-pretty timed out"
     if done.returncode != 0 or not binary.exists():
         return None, f"skipped: npm install pino-pretty failed: {done.stderr.strip()[:200]}"
     return [str(binary)], "installed"
