@@ -243,7 +243,8 @@ class JsonFormatter(logging.Formatter):
         self.encoder = _make_encoder(
             encoder, json_default, json_encoder, json_serializer, json_indent, json_ensure_ascii
         )
-        self._hook = encoders.chain(json_default)
+        # The same hook the encoders use, for values sanitize() must rebuild.
+        self._hook = encoders.chain(_user_default(json_default, json_encoder))
 
         self._build = fields.compile_builder(
             plan,
@@ -811,6 +812,13 @@ def _import(path: str, name: str) -> Any:
         raise ValueError(f"{name}: cannot import {path!r}: {error}") from None
 
 
+def _user_default(json_default: Default | None, json_encoder: Any) -> Default | None:
+    """Return the user's hook: ``json_default``, else the ``json_encoder`` class's ``default``."""
+    if json_default is None and json_encoder is not None:
+        return json_encoder().default  # type: ignore[no-any-return]
+    return json_default
+
+
 def _make_encoder(  # noqa: PLR0917 - one argument per keyword it resolves
     encoder: str | Encoder | None,
     json_default: Default | None,
@@ -838,11 +846,10 @@ def _make_encoder(  # noqa: PLR0917 - one argument per keyword it resolves
     if encoder == "orjson":
         if json_serializer is not None:
             raise ValueError("json_serializer needs encoder='json'")
-        hook = json_default
-        if hook is None and json_encoder is not None:
-            hook = json_encoder().default
         return encoders.OrjsonEncoder(
-            default=hook, indent=json_indent, ensure_ascii=bool(json_ensure_ascii)
+            default=_user_default(json_default, json_encoder),
+            indent=json_indent,
+            ensure_ascii=bool(json_ensure_ascii),
         )
     raise ValueError(
         f"encoder must be 'orjson', 'json' or a callable taking the dict; got {encoder!r}"

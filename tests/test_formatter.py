@@ -727,6 +727,21 @@ class TestEncoders:
             assert format_json(formatter, record)["z"] == [1.0, 2.0]
             assert format_json(formatter, record)["d"] == "2024-01-02"
 
+    def test_json_encoder_default_survives_sanitize(self) -> None:
+        """A record that needs sanitizing still uses the json_encoder class's default."""
+
+        class Encoder(json.JSONEncoder):
+            def default(self, o: Any) -> Any:
+                if isinstance(o, complex):
+                    return [o.real, o.imag]
+                return super().default(o)
+
+        record = make_record(extra={"z": 1 + 2j, "nan": float("nan")})
+        for encoder in ("orjson", "json"):
+            data = format_json(JsonFormatter(json_encoder=Encoder, encoder=encoder), record)
+            assert data["z"] == [1.0, 2.0]
+            assert data["nan"] is None
+
     def test_json_serializer(self) -> None:
         """json_serializer receives python-json-logger's keyword arguments."""
         seen: dict[str, Any] = {}
