@@ -502,7 +502,7 @@ class JsonFormatter(logging.Formatter):
             if self._needs_message:
                 record.message = _message(record)
         if self._uses_asctime:
-            record.asctime = self.formatTime(record, self.datefmt)
+            record.asctime = self._asctime(record)
         if (record.exc_info or record.exc_text) and not message_dict.get("exc_info"):
             message_dict["exc_info"] = self._exception(record)
         if record.stack_info and not message_dict.get("stack_info"):
@@ -535,10 +535,13 @@ class JsonFormatter(logging.Formatter):
             except Exception:
                 record.message = _message(record)
         if self._uses_asctime:
-            if self._asctime_cached:
-                record.asctime = self._local_time(record, self.datefmt)
-            else:
-                record.asctime = self.formatTime(record, self.datefmt)
+            try:
+                if self._asctime_cached:
+                    record.asctime = self._local_time(record, self.datefmt)
+                else:
+                    record.asctime = self.formatTime(record, self.datefmt)
+            except Exception:
+                record.asctime = self._asctime(record)
         attributes = record.__dict__
         log_data = self._build(attributes, _NO_MESSAGE_DICT)
         rename = self.rename_fields
@@ -618,10 +621,25 @@ class JsonFormatter(logging.Formatter):
                 return text + _MSEC_SUFFIXES[int(msecs)]  # what "%03d" makes of it
         return msec_format % (text, record.msecs) if msec_format else text
 
+    def _asctime(self, record: logging.LogRecord) -> str:
+        """Return ``formatTime``'s text, or the raw ``created`` when it cannot be read."""
+        try:
+            return self.formatTime(record, self.datefmt)
+        except Exception:
+            return encoders.safe_str(getattr(record, "created", None))
+
     def _exception(self, record: logging.LogRecord) -> Any:
         if record.exc_info:
-            text = self.formatException(record.exc_info)
-            exc_type, exc_value = record.exc_info[0], record.exc_info[1]
+            try:
+                text = self.formatException(record.exc_info)
+                exc_type, exc_value = record.exc_info[0], record.exc_info[1]
+            except Exception as error:
+                # Not a (type, value, traceback) triple: say so in the field alone.
+                text = (
+                    f"exc_info {encoders.safe_str(record.exc_info)} could not be formatted: "
+                    f"{encoders.default(error)}"
+                )
+                exc_type = exc_value = None
         else:
             text = record.exc_text or ""
             if self.exc_format == "array":

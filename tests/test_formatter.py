@@ -616,6 +616,31 @@ class TestNeverLosesARecord:
         data = format_json(formatter, make_record(extra={"when": datetime.date(2024, 2, 29)}))
         assert data["when"] == "2024-02-29"
 
+    @pytest.mark.parametrize("exc_info", [True, ("junk",), "text"])
+    @pytest.mark.parametrize("exc_format", ["text", "structured"])
+    def test_malformed_exc_info_degrades_alone(self, exc_info: Any, exc_format: str) -> None:
+        """An exc_info that is not a triple is named in its field; the rest of the record stays."""
+        record = logging.LogRecord("app", logging.ERROR, "f.py", 1, "boom", (), exc_info)
+        record.user = "ada"
+        formatter = JsonFormatter("%(levelname)s %(message)s", exc_format=exc_format)  # type: ignore[arg-type]
+        data = format_json(formatter, record)
+        assert data["message"] == "boom"
+        assert data["user"] == "ada"
+        text = data["exc_info"] if exc_format == "text" else data["exc_info"]["stack_trace"]
+        assert "could not be formatted" in text
+
+    @pytest.mark.parametrize(
+        "fmt", ["%(asctime)s %(message)s", '{"t": "%(asctime)s", "m": "%(message)s"}']
+    )
+    def test_unreadable_created_degrades_alone(self, fmt: str) -> None:
+        """A record whose created is not a number keeps it as asctime; the rest stays."""
+        record = make_record(extra={"user": "ada"}, created=None)
+        record.created = "yesterday"  # type: ignore[assignment]
+        for formatter in (JsonFormatter(fmt), JsonFormatter(fmt, tz="UTC")):
+            data = format_json(formatter, record)
+            assert "yesterday" in data.values()
+            assert data["user"] == "ada"
+
     def test_one_megabyte_message(self) -> None:
         """A 1 MB message comes out whole."""
         big = "x" * 1_000_000
