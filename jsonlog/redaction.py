@@ -117,8 +117,9 @@ _URL = re.compile(rb"://").search  # quicker than bytes.find here
 _LOWER_B = re.compile(rb"b(?i:earer|asic)").search
 _UPPER_B = re.compile(rb"B(?i:earer|asic)").search
 _WORDS = re.compile(r"(?i:bearer|basic)").search
-# A key name the text search can find: JSON writes it as it is.
-_PLAIN_NAME = re.compile(r'[^"\\\x00-\x1f]*')
+# A key name the text search can find: every encoder of ours writes it as it is
+# (printable ASCII but the quote and the backslash; json.dumps escapes the rest).
+_PLAIN_NAME = re.compile(r"[ !#-\[\]-~]*")
 # Values that encode as a JSON string, number, boolean or null: no keys inside.
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _KEYLESS = (str, int, float, datetime.date, datetime.time, uuid.UUID)
@@ -416,14 +417,14 @@ class RedactingEncoder:
 
     The check never passes a record the walk would change, and costs a few
     C-level passes over the line in the usual case (an ASCII line without
-    ``\\u`` or ``\\/`` escapes):
+    an escape that could stand for a letter, see :func:`_letter_escapes`):
 
     - **keys**: every key shows as ``"key":`` in the line, so a regex over the
       lowercased, reversed line finds any key ending with a listed name (a
       trie behind the literal ``:"``, see :func:`_key_trigger`). In an ASCII
       line, ``bytes.lower`` is ``str.lower``, and non-``str`` keys show as the
       text the walk's copy gets. Any other line (non-ASCII, or escapes that
-      could hide a character: the Kelvin sign, U+212A, lowercases to ``k``)
+      could hide a letter: the Kelvin sign, U+212A, lowercases to ``k``)
       has its keys checked on the data instead: harmless ``str`` keys are
       remembered in a bounded set, so a dict of known keys costs one C-level
       subset test, and nested dicts and lists are walked only when the line
@@ -433,7 +434,14 @@ class RedactingEncoder:
       ``bearer``/``basic`` only when it holds a ``b`` or ``B`` (no other
       character matches those under ``re.I``); a non-ASCII line is searched
       as text, with Unicode case folding (``"Ba\\u017fic"``, a long s, matches, as in
-      :meth:`Redactor.redact_text`). A line with escapes is walked.
+      :meth:`Redactor.redact_text`). A line with escapes that could hide a
+      letter is walked.
+
+    Escapes of other characters (``\\n``, ``\\u001b``, and every non-ASCII
+    character ``json.dumps`` writes as ``\\u00fc``) cannot spell a key name or
+    a pattern word, so such a line is checked as text too, when the encoder is
+    ours: a user's serializer or ``JSONEncoder`` class might escape any
+    character, and any escape sends its lines to the data.
 
     Args:
         encoder: the encoder to wrap.
@@ -450,16 +458,17 @@ class RedactingEncoder:
         self._always = redactor._always_walk
         self._patterns = bool(redactor._defaults)
         self._keys = re.compile(redactor.key_trigger).search
-        # Keys are searched in the text only where it is known to show them as
-        # they are: our encoders (not a user's serializer), names JSON writes unescaped.
-        self._text_keys = (
-            isinstance(encoder, encoders.OrjsonEncoder)
-            or (
-                isinstance(encoder, encoders.JsonEncoder)
-                and encoder.serializer is None
-                and encoder.cls is None
-            )
-        ) and all(_PLAIN_NAME.fullmatch(key) for key in redactor.keys)
+        # Our encoders (not a user's serializer or encoder class) escape only
+        # control and non-ASCII characters: what the text shows is known.
+        ours = isinstance(encoder, encoders.OrjsonEncoder) or (
+            isinstance(encoder, encoders.JsonEncoder)
+            and encoder.serializer is None
+            and encoder.cls is None
+        )
+        self._hides_letters = _letter_escapes if ours else _escapes
+        # Keys are searched in the text only where it shows them as they are:
+        # our encoders, and names JSON writes unescaped.
+        self._text_keys = ours and all(_PLAIN_NAME.fullmatch(key) for key in redactor.keys)
         self._safe: set[str] = set()
         """Keys seen and found harmless; cleared when it reaches ``_CACHE_SIZE``."""
         self.dumps: Encoder | None = None
@@ -498,8 +507,10 @@ class RedactingEncoder:
 
         def text_dumps(data: dict[str, Any]) -> bytes | str:
             out: Any = direct(data)  # may raise: the caller then calls the encoder itself
-            # 92: a backslash (see _escapes); 47: "/"; 98, 66: "b", "B" of "bearer" or "basic".
-            if not out.isascii() or (92 in out and _escapes(out)):
+            # See _plain_text. 92: a backslash; 47: "/"; 98, 66: "b", "B" of "bearer" or "basic".
+            if (not out.isascii() and _LOOKALIKE(out) is not None) or (
+                92 in out and _LETTER_ESCAPE(out) is not None
+            ):
                 return out if clean(data, out) else redacted(data)
             if 91 not in out and out.find(123, 1) < 0:
                 # Nothing nested (91, 123: "[", "{"): the keys are the dict's own,
@@ -529,7 +540,7 @@ class RedactingEncoder:
 
     def _clean(self, data: dict[str, Any], line: bytes) -> bool:
         """Tell whether redacting ``data``, encoded as ``line``, would change nothing."""
-        if line.isascii() and self._text_keys and not _escapes(line):
+        if self._text_keys and _plain_text(line):
             low = line.lower()
             if self._keys(low[::-1]) is not None:
                 return False
@@ -546,7 +557,7 @@ class RedactingEncoder:
             return False
         if not self._patterns:
             return True
-        if _escapes(line):
+        if self._hides_letters(line):
             return False
         return line.find(b"://") < 0 and _WORDS(line.decode("utf-8", "surrogatepass")) is None
 
@@ -590,6 +601,38 @@ def _escapes(line: bytes) -> bool:
     """Tell whether ``line`` has a JSON escape that can stand for a letter or ``/``."""
     # 92: a backslash. Other escapes (\\", \\\\, \\n...) stand for no letter and no "/".
     return 92 in line and (line.find(b"\\u") >= 0 or line.find(b"\\/") >= 0)
+
+
+# The escapes that matter in a line of our encoders: "\/", and the four
+# characters that match an ASCII letter under re.IGNORECASE or lowercase to
+# one: U+0130 and U+0131 (dotted and dotless i), U+017F (long s), U+212A
+# (Kelvin sign). Hex digits in either case, whoever wrote them.
+_LETTER_ESCAPE = re.compile(rb"\\(?:/|u(?:013[01]|017[fF]|212[aA]))").search
+
+
+def _letter_escapes(line: bytes) -> bool:
+    """Tell whether ``line``, from one of our encoders, has an escape that can stand for a letter.
+
+    ``json.dumps`` escapes every non-ASCII character and orjson the control
+    characters; only the escapes of :data:`_LETTER_ESCAPE` can spell part of a
+    key name or a pattern word.
+    """
+    return 92 in line and _LETTER_ESCAPE(line) is not None
+
+
+# The same four characters, as UTF-8 bytes in the line.
+_LOOKALIKE = re.compile(rb"\xc4[\xb0\xb1]|\xc5\xbf|\xe2\x84\xaa").search
+
+
+def _plain_text(line: bytes) -> bool:
+    """Tell whether the ASCII text tests see every letter of ``line``, from one of our encoders.
+
+    They do unless the line holds one of the four characters that match an
+    ASCII letter under ``re.IGNORECASE`` or lowercase to one, raw or escaped:
+    ``bytes.lower`` and bytes regexes then agree with ``str.lower`` and
+    :meth:`Redactor.redact_text` on every key name and pattern word.
+    """
+    return (line.isascii() or _LOOKALIKE(line) is None) and not _letter_escapes(line)
 
 
 def from_options(

@@ -365,6 +365,45 @@ class TestExactCheck:
         data = emit(JsonFormatter(redact=True, encoder=encoder), msg="Ba\u017fic dXNlcjpwYXNz")
         assert data["message"] == f"Ba\u017fic {DEFAULT_CENSOR}"
 
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    @pytest.mark.parametrize("letter", ["\u0131", "\u0130"])
+    def test_dotless_and_dotted_i_in_basic(self, encoder: str, letter: str) -> None:
+        """'Bas\u0131c' and 'Bas\u0130c' match the Basic pattern (re.I folds both to 'i')."""
+        formatter = JsonFormatter(redact=True, encoder=encoder)
+        data = emit(formatter, msg=f"Bas{letter}c dXNlcjpwYXNz", city="Z\u00fcrich")
+        assert data["message"] == f"Bas{letter}c {DEFAULT_CENSOR}"
+
+    @pytest.mark.parametrize(
+        "options", [{"encoder": "json"}, {"encoder": "orjson"}, {"json_ensure_ascii": True}]
+    )
+    def test_harmless_escapes_keep_the_line(
+        self, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Escaped non-ASCII and control characters cannot spell a secret: no redacted copy."""
+        copies: list[Any] = []
+        redacted = redaction.RedactingEncoder._redacted
+
+        def counted(self: redaction.RedactingEncoder, data: dict[str, Any]) -> Any:
+            copies.append(data)
+            return redacted(self, data)
+
+        monkeypatch.setattr(redaction.RedactingEncoder, "_redacted", counted)
+        formatter = JsonFormatter(redact=True, **options)
+        record = make_record("caf\u00e9 \x1b[1mready\x1b[0m", city="Z\u00fcrich", n={"ü": 1})
+        assert formatter.format(record) == JsonFormatter(**options).format(record)
+        assert copies == []
+        data = emit(formatter, msg="\u00e9 Bearer abc", n={"\u00e9_Token": SECRET})
+        assert data["message"] == f"\u00e9 Bearer {DEFAULT_CENSOR}"
+        assert data["n"] == {"\u00e9_Token": DEFAULT_CENSOR}
+        assert len(copies) == 1
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    def test_non_ascii_listed_key_beside_escapes(self, encoder: str) -> None:
+        """A non-ASCII listed name is found even in a line whose other text json escapes."""
+        formatter = JsonFormatter(redact=["contrase\u00f1a"], encoder=encoder)
+        data = emit(formatter, msg="caf\u00e9", form={"Contrase\u00d1a": SECRET})
+        assert data["form"] == {"Contrase\u00d1a": DEFAULT_CENSOR}
+
     def test_mixed_case_bearer_in_nested_list(self) -> None:
         """'bEaReR' in a string inside nested lists is found."""
         data = emit(JsonFormatter(redact=True), deep=[["x", ["bEaReR tok123"]]])
@@ -649,9 +688,23 @@ class TestProperties:
 
 
 _TRICKY_KEYS = _VARIANTS | st.sampled_from(
-    ["accessToken", "ok", "to\u212aen", "T\u00f6ken", 'x"secret', "a\\b", "Basic", "id"]
+    [
+        "accessToken",
+        "ok",
+        "to\u212aen",
+        "T\u00f6ken",
+        "\u00e9_Token",
+        "Token\u00e9",
+        'x"secret',
+        "a\\b",
+        "Basic",
+        "id",
+    ]
 )
-_TRICKY_ALPHABET = 'bBeEaArRsSiIcC:/ \u017f\u0131\u212a"\\x'
+# Letters of the key names and pattern words, the four non-ASCII characters
+# that match or lowercase to an ASCII letter, and harmless non-ASCII ones
+# (json.dumps escapes both kinds).
+_TRICKY_ALPHABET = 'bBeEaArRsSiIcC:/ \u017f\u0131\u0130\u212a\u00e9\u00fc"\\x'
 _TRICKY_TEXT = st.text(alphabet=_TRICKY_ALPHABET, max_size=14) | st.sampled_from(
     ["Bearer abcdef", "bAsIc dXNlcjpwYXNz", "https://u:p@h", "ba\u017fic QWxhZGRpbjpv"]
 )
