@@ -22,7 +22,7 @@ import contextvars
 import importlib
 import importlib.util
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 
 # typing costs more to import than the rest of jsonlog: annotations only.
@@ -30,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from jsonlog.formatter import LogData, Processor
+    from jsonlog.formatter import LogData
 
 __all__ = [
     "ContextFilter",
@@ -171,23 +171,15 @@ def add_trace_ids(record: logging.LogRecord, log_data: LogData) -> LogData:
     return log_data
 
 
-def add_trace_ids_and_flags(record: logging.LogRecord, log_data: LogData) -> LogData:
-    """Processor: as :func:`add_trace_ids`, with ``trace_flags`` (for presets that use it)."""
-    ids = current_trace()
-    if ids is not None:
-        log_data.setdefault("trace_id", ids[0])
-        log_data.setdefault("span_id", ids[1])
-        log_data.setdefault("trace_flags", ids[2])
-    return log_data
+def trace_lookup(*, trace_ids: bool) -> Callable[[], tuple[str, str, int] | None] | None:
+    """Return :func:`current_trace` if ``trace_ids`` asks for it and can be had, else None.
 
-
-def trace_processors(*, trace_ids: bool, trace_flags: bool = False) -> list[Processor]:
-    """Return the trace-id step ``trace_ids`` selects: none without opentelemetry-api."""
+    None without opentelemetry-api: a formatter then has no trace step to run
+    per record at all.
+    """
     if not isinstance(trace_ids, bool):
         raise TypeError(f"trace_ids must be True or False, not {type(trace_ids).__name__}")
-    if trace_ids and _otel_installed():
-        return [add_trace_ids_and_flags if trace_flags else add_trace_ids]
-    return []
+    return current_trace if trace_ids and _otel_installed() else None
 
 
 def _otel_installed() -> bool:

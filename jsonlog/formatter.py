@@ -361,12 +361,13 @@ class JsonFormatter(logging.Formatter):
             self.preset = presets.resolve(preset)
             self._needs_message = True
         self._context = _check(context, bool, "context")
-        self._processors += context_fields.trace_processors(
-            trace_ids=trace_ids,
-            trace_flags=self.preset is not None and self.preset.trace_flags,
-        )
+        # A preset looks the span up itself: its ids then never mix with a
+        # record's own trace_id or span_id field.
+        self._trace_lookup = context_fields.trace_lookup(trace_ids=trace_ids)
         if self.preset is not None:
             self._processors.append(self.preset.processor(self))
+        elif self._trace_lookup is not None:
+            self._processors.append(context_fields.add_trace_ids)
 
     # -- logging.Formatter ----------------------------------------------------
 

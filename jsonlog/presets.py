@@ -14,8 +14,15 @@ Composition with the other keywords:
 
 - ``rename_fields`` renames extras as usual, and also the preset's top-level
   keys (``{"severity": "level"}`` with ``"gcp"``).
-- ``static_fields``, extras and template keys are carried over; a key equal
-  to one of the preset's keys replaces it (nested objects are merged).
+- ``static_fields`` and template keys are carried over; one equal to a key
+  of the preset's replaces it (nested objects are merged), as configured.
+- Extras, context fields and dict-message keys are carried over too, but
+  never replace what the preset wrote for the record (its level, time,
+  logger, exception, trace ids...): a field that would goes under
+  ``extra`` instead (``{"status": "shipped"}`` becomes
+  ``{"extra": {"status": "shipped"}}`` with ``"datadog"``). Objects are
+  merged where nothing is replaced (``dd.trace_id`` from ddtrace joins the
+  preset's ``dd``).
 - The record fields a format string names (``%(levelname)s`` ...) are
   replaced by the preset's; a template's keys are kept as they are.
 """
@@ -77,8 +84,10 @@ _COVERED = frozenset(
         "threadName",
     }
 )
-_TRACE_KEYS = ("trace_id", "span_id", "trace_flags")
 _LOW_64_BITS = 0xFFFFFFFFFFFFFFFF
+EXTRA_KEY = "extra"
+"""Where a record's field goes when it would replace one the preset wrote."""
+_KNOWN_SIZE = 4096
 
 Exception3 = tuple[str | None, str, str]
 """(type, message, stack trace text) of a record's exception."""
@@ -142,6 +151,30 @@ def _merge_into(node: dict[str, Any], key: str, value: Any) -> None:
         node[key] = value
 
 
+def _replaces(target: dict[str, Any], key: str, value: Any) -> bool:
+    """Tell whether ``_nest(target, key, value)`` would replace a value already there."""
+    if key in target or "." not in key:
+        return _merge_replaces(target, key, value)
+    parts = key.split(".")
+    node = target
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            return False  # created on the way, or the field kept under its dotted key
+        node = child
+    return _merge_replaces(node, parts[-1], value)
+
+
+def _merge_replaces(node: dict[str, Any], key: str, value: Any) -> bool:
+    """Tell whether ``_merge_into(node, key, value)`` would replace a value already there."""
+    if key not in node:
+        return False
+    existing = node[key]
+    if isinstance(existing, dict) and isinstance(value, Mapping):
+        return any(_replaces(existing, str(inner), item) for inner, item in value.items())
+    return True
+
+
 def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
@@ -165,8 +198,9 @@ class Preset:
     """Key of the message, kept first when a size limit bites."""
     priority_keys: ClassVar[tuple[str, ...]] = ()
     """Keys that survive a size limit whatever happens (time, level, logger)."""
-    trace_flags: ClassVar[bool] = False
-    """Whether the preset uses the span's trace flags."""
+    own_keys: ClassVar[frozenset[str]] = frozenset()
+    """Keys :meth:`standard` may write: only fields named like one of them (or
+    dotted below one) are checked with :meth:`replaces` before being placed."""
 
     def standard(
         self,
@@ -182,6 +216,10 @@ class Preset:
         """Put one other field (an extra, a static field...) into ``out``."""
         raise NotImplementedError
 
+    def replaces(self, out: dict[str, Any], key: str, value: Any) -> bool:
+        """Tell whether :meth:`place` would replace a value in ``out`` (dotted keys nest)."""
+        return _replaces(out, key, value)
+
     def processor(self, formatter: JsonFormatter) -> PresetProcessor:
         """Return the processor applying this preset for ``formatter``."""
         return PresetProcessor(self, formatter)
@@ -195,17 +233,30 @@ class PresetProcessor:
         rename = formatter.rename_fields
         plan = formatter._plan
         covered = {name for name in plan.fields if name in _COVERED}
+        configured = set(formatter.static_fields)
         if plan.template is not None:
             covered = set()
+            configured.update(plan.template)
         self._drop = frozenset(
             {rename.get(name, name) for name in covered}
             | {rename.get(name, name) for name in ("exc_info", "stack_info")}
-            | set(_TRACE_KEYS)
         )
+        # The active span, looked up here rather than read from the log data,
+        # where a record's own trace_id field may stand (kept as any field is).
+        self._trace = formatter._trace_lookup
         self._message_key = rename.get("message", "message")
         self._exc_key = rename.get("exc_info", "exc_info")
         self._stack_key = rename.get("stack_info", "stack_info")
         self._renames = dict(rename)
+        # A record's own field named like (or dotted below) one of these may
+        # replace what the preset wrote: checked each time. Configured fields
+        # and the message key replace as they always have.
+        own = {rename.get(key, key) for key in preset.own_keys} - configured
+        own.discard(self._message_key)
+        self._risky = frozenset(key.partition(".")[0] for key in own)
+        self._known: set[Any] = set()
+        """Keys placed as they are, no check needed; cleared when it reaches _KNOWN_SIZE."""
+        self._configured = frozenset(configured)
 
     def __call__(self, record: logging.LogRecord, log_data: LogData) -> LogData:
         """Return the preset's shape of ``log_data`` (a new dict)."""
@@ -213,13 +264,7 @@ class PresetProcessor:
         if message is None:
             message = "" if isinstance(record.msg, dict) else _message(record)
         exception = _exception(record, log_data.get(self._exc_key))
-        trace = None
-        if "trace_id" in log_data and "span_id" in log_data:
-            trace = (
-                str(log_data["trace_id"]),
-                str(log_data["span_id"]),
-                int(log_data.get("trace_flags") or 0),
-            )
+        trace = None if self._trace is None else self._trace()
         preset = self.preset
         out = preset.standard(record, message, exception, trace)
         renames = self._renames
@@ -228,11 +273,26 @@ class PresetProcessor:
         stack = log_data.get(self._stack_key)
         if stack is not None:
             preset.place(out, "stack_info", "\n".join(stack) if isinstance(stack, list) else stack)
-        drop = self._drop
+        known = self._known
         for key, value in log_data.items():
-            if key not in drop:
+            if key in known:
                 preset.place(out, key, value)
+            elif key not in self._drop:
+                self._place(out, key, value)
         return out
+
+    def _place(self, out: dict[str, Any], key: Any, value: Any) -> None:
+        """Place a field not known to be harmless; under ``extra`` if it would replace one."""
+        # A dict message's int or None key is written as text, as JSON and the schemas have it.
+        name = key if isinstance(key, str) else encoders.safe_str(key)
+        if name.partition(".")[0] not in self._risky:
+            if name is key:
+                if len(self._known) >= _KNOWN_SIZE:
+                    self._known.clear()
+                self._known.add(key)
+        elif name not in self._configured and self.preset.replaces(out, name, value):
+            name = f"{EXTRA_KEY}.{name}"
+        self.preset.place(out, name, value)
 
 
 def _exception(record: logging.LogRecord, formatted: Any) -> Exception3 | None:
@@ -274,6 +334,10 @@ class EcsPreset(Preset):
 
     name = "ecs"
     priority_keys = ("@timestamp", "log.level", "ecs.version", "log")
+    own_keys = frozenset(
+        {"@timestamp", "log.level", "message", "ecs.version", "log", "process", "error"}
+        | {"trace", "span"}
+    )
 
     def standard(
         self,
@@ -374,7 +438,10 @@ class GcpPreset(Preset):
 
     name = "gcp"
     priority_keys = ("severity", "time", "logger")
-    trace_flags = True
+    own_keys = frozenset(
+        {"severity", "message", "time", "logger", _GCP_SOURCE, _GCP_TRACE}
+        | {"logging.googleapis.com/spanId", "logging.googleapis.com/trace_sampled"}
+    )
 
     def __init__(self, project: str | None = None) -> None:
         self.project = project if project is not None else os.environ.get("GOOGLE_CLOUD_PROJECT")
@@ -429,6 +496,10 @@ class GcpPreset(Preset):
         else:
             _merge_into(out, key, value)
 
+    def replaces(self, out: dict[str, Any], key: str, value: Any) -> bool:
+        """Tell whether :meth:`place` would replace a value (keys stay flat at the top)."""
+        return _merge_replaces(out, key, value)
+
 
 def _http_request(out: dict[str, Any]) -> dict[str, Any]:
     request = out.get("httpRequest")
@@ -481,7 +552,11 @@ class OtelPreset(Preset):
     name = "otel"
     message_key = "body"
     priority_keys = ("timestamp", "severity_text", "severity_number", "scope")
-    trace_flags = True
+    # Other fields go into attributes: these are the ones written there.
+    own_keys = frozenset(
+        {"code.file.path", "code.function.name", "code.line.number", "thread.id", "thread.name"}
+        | {"exception.type", "exception.message", "exception.stacktrace"}
+    )
 
     def __init__(self, resource: Mapping[str, Any] | None = None) -> None:
         self.resource = dict(_otel_resource(os.environ) if resource is None else resource)
@@ -523,9 +598,18 @@ class OtelPreset(Preset):
     def place(self, out: dict[str, Any], key: str, value: Any) -> None:
         """Put the field into ``attributes`` (``resource`` objects are merged)."""
         if key == "resource" and isinstance(value, Mapping):
-            out["resource"] = {**out["resource"], **value}
-        else:
-            out["attributes"][key] = value
+            resource = out.get("resource")
+            out["resource"] = {**(resource if isinstance(resource, dict) else {}), **value}
+            return
+        attributes = out.get("attributes")
+        if not isinstance(attributes, dict):  # renamed away by rename_fields
+            attributes = out["attributes"] = {}
+        attributes[key] = value
+
+    def replaces(self, out: dict[str, Any], key: str, value: Any) -> bool:
+        """Tell whether :meth:`place` would replace one of the record's attributes."""
+        attributes = out.get("attributes")
+        return isinstance(attributes, dict) and key in attributes
 
 
 # -- Datadog ------------------------------------------------------------------
@@ -549,13 +633,36 @@ class DatadogPreset(Preset):
     ``logger.thread_name``, ``logger.method_name``, ``error.kind``/``message``/
     ``stack``; with an active span ``dd.trace_id``/``dd.span_id`` in Datadog's
     decimal 64-bit form (what Datadog's docs ask for OpenTelemetry ids) and
-    ``trace_id``/``span_id`` in hex; access-log fields as ``http.*``,
+    ``trace_id``/``span_id`` in hex; ``dd.service``, ``dd.env`` and
+    ``dd.version`` (unified service tagging, which Datadog needs to correlate
+    logs with traces) from ``DD_SERVICE``, ``DD_ENV`` and ``DD_VERSION``, as
+    ddtrace writes them; access-log fields as ``http.*``,
     ``network.client.ip``, ``network.bytes_written`` and ``duration``
     (nanoseconds). Dotted names are written as nested objects.
+
+    Args:
+        service, env, version: the unified service tags; ``None`` reads the
+            environment variable, ``""`` leaves the tag out.
     """
 
     name = "datadog"
     priority_keys = ("timestamp", "status", "logger")
+    own_keys = frozenset(
+        {"timestamp", "status", "message", "logger", "error", "dd", "trace_id", "span_id"}
+    )
+
+    def __init__(
+        self, service: str | None = None, env: str | None = None, version: str | None = None
+    ) -> None:
+        tags = {"service": service, "env": env, "version": version}
+        self.tags = {
+            name: value
+            for name, value in (
+                (name, os.environ.get(f"DD_{name.upper()}") if value is None else value)
+                for name, value in tags.items()
+            )
+            if value
+        }
 
     def standard(
         self,
@@ -581,8 +688,11 @@ class DatadogPreset(Preset):
             out["error"] = _drop_none(
                 {"kind": exception[0], "message": exception[1], "stack": exception[2]}
             )
+        if self.tags:
+            out["dd"] = dict(self.tags)
         if trace is not None:
             out["dd"] = {
+                **self.tags,
                 "trace_id": str(int(trace[0], 16) & _LOW_64_BITS),
                 "span_id": str(int(trace[1], 16)),
             }

@@ -250,9 +250,8 @@ class TestTrace:
     @pytest.mark.usefixtures("no_otel")
     def test_not_installed_costs_nothing(self) -> None:
         """Without opentelemetry a formatter has no trace step to run per record."""
-        steps = JsonFormatter()._processors
-        assert context.add_trace_ids not in steps
-        assert context.add_trace_ids_and_flags not in steps
+        assert context.add_trace_ids not in JsonFormatter()._processors
+        assert JsonFormatter(preset="otel")._trace_lookup is None
 
     def test_unfindable_spec_means_not_installed(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A find_spec that raises counts as not installed."""
@@ -261,7 +260,7 @@ class TestTrace:
             raise ValueError(name)
 
         monkeypatch.setattr(context.importlib.util, "find_spec", broken)
-        assert context.trace_processors(trace_ids=True) == []
+        assert context.trace_lookup(trace_ids=True) is None
 
     def test_installed_adds_the_step(self) -> None:
         """With opentelemetry-api installed the trace step is there."""
@@ -277,16 +276,8 @@ class TestTrace:
         monkeypatch.setattr(context, "_trace_module", Broken())
         assert context.current_trace() is None
 
-    @pytest.mark.usefixtures("span")
-    def test_flags_processor(self) -> None:
-        """The flags variant adds trace_flags too."""
-        data = context.add_trace_ids_and_flags(make_record(), {})
-        assert data == {
-            "trace_id": "0af7651916cd43dd8448eb211c80319c",
-            "span_id": "00f067aa0ba902b7",
-            "trace_flags": 1,
-        }
-
-    def test_flags_processor_without_span(self) -> None:
-        """The flags variant adds nothing without a span."""
-        assert context.add_trace_ids_and_flags(make_record(), {}) == {}
+    def test_installed_lookup(self) -> None:
+        """With opentelemetry-api installed the lookup is current_trace, unless turned off."""
+        assert context.trace_lookup(trace_ids=True) is context.current_trace
+        assert context.trace_lookup(trace_ids=False) is None
+        assert context.add_trace_ids not in JsonFormatter(preset="ecs")._processors

@@ -177,6 +177,8 @@ class TestGolden:
         """Each preset writes exactly the golden document, key order included."""
         for key in ("OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME", "GOOGLE_CLOUD_PROJECT"):
             monkeypatch.delenv(key, raising=False)
+        for key in ("DD_SERVICE", "DD_ENV", "DD_VERSION"):
+            monkeypatch.delenv(key, raising=False)
         monkeypatch.setenv("OTEL_SERVICE_NAME", "checkout")
         formatter = JsonFormatter(case.get("fmt"), preset=case["file"], **case.get("options", {}))
         record = record_from_spec(case["record"])
@@ -707,6 +709,195 @@ class TestComposition:
     def test_no_preset(self) -> None:
         """Without a preset the formatter has none."""
         assert JsonFormatter().preset is None
+
+
+class TestCollisions:
+    """A record's own fields never replace what the preset wrote for the record."""
+
+    def test_datadog_status_extra(self) -> None:
+        """An extra named status keeps its value under extra; status stays the level."""
+        data = emit(JsonFormatter(preset="datadog"), level=logging.ERROR, status="shipped")
+        assert data["status"] == "error"
+        assert data["extra"] == {"status": "shipped"}
+
+    def test_ecs_error_extra_with_exception(self) -> None:
+        """A string extra named error keeps the exception's error object intact."""
+        data = emit(JsonFormatter(preset="ecs"), exc=True, error="oops")
+        assert data["error"]["type"] == "ValueError"
+        assert data["error"]["stack_trace"].startswith("Traceback")
+        assert data["extra"] == {"error": "oops"}
+        validate_ecs(json.dumps(data))
+
+    def test_error_extra_without_exception_is_placed(self) -> None:
+        """Without an exception nothing is replaced: the extra goes where it says."""
+        assert emit(JsonFormatter(preset="datadog"), error="oops")["error"] == "oops"
+
+    def test_object_extras_merge(self) -> None:
+        """Objects merge where no value is replaced."""
+        data = emit(JsonFormatter(preset="ecs"), exc=True, error={"code": "E42"}, log={"x": 1})
+        assert data["error"]["code"] == "E42"
+        assert data["error"]["type"] == "ValueError"
+        assert data["log"] == {**data["log"], "x": 1, "logger": "app.web"}
+        assert "extra" not in data
+
+    def test_object_extra_replacing_a_leaf(self) -> None:
+        """An object that would replace one of the preset's values goes under extra whole."""
+        data = emit(JsonFormatter(preset="ecs"), exc=True, error={"code": "E42", "type": "Mine"})
+        assert data["error"]["type"] == "ValueError"
+        assert "code" not in data["error"]
+        assert data["extra"] == {"error": {"code": "E42", "type": "Mine"}}
+
+    def test_dotted_extras(self) -> None:
+        """Dotted extras are checked at their nested place: log.level and log.logger stay."""
+        data = emit(JsonFormatter(preset="ecs"), **{"log.level": "x", "log.logger": "y"})
+        assert data["log.level"] == "info"
+        assert data["log"]["logger"] == "app.web"
+        assert data["extra"] == {"log": {"level": "x", "logger": "y"}}
+        validate_ecs(json.dumps(data))
+
+    def test_gcp_keys_stay_flat(self) -> None:
+        """With gcp the moved field keeps a flat dotted key, as gcp writes every field."""
+        data = emit(JsonFormatter(preset="gcp"), severity="LOW", time="noon")
+        assert data["severity"] == "INFO"
+        assert data["extra.severity"] == "LOW"
+        assert data["extra.time"] == "noon"
+
+    def test_otel_attribute(self) -> None:
+        """With otel a field named like one of the record's attributes is not lost."""
+        data = emit(JsonFormatter(preset="otel"), **{"code.line.number": "n/a", "team": "a"})
+        assert data["attributes"]["code.line.number"] == 42
+        assert data["attributes"]["extra.code.line.number"] == "n/a"
+        assert data["attributes"]["team"] == "a"
+
+    def test_otel_renamed_attributes(self) -> None:
+        """Renaming otel's attributes key does not lose the extras."""
+        formatter = JsonFormatter(preset="otel", rename_fields={"attributes": "attrs"})
+        data = emit(formatter, team="a")
+        assert data["attrs"]["code.line.number"] == 42
+        assert data["attributes"] == {"team": "a"}
+
+    def test_context_and_dict_message_fields(self) -> None:
+        """Context fields and dict-message keys are a record's own fields too."""
+        with context.bound(status="bound"):
+            data = emit(JsonFormatter(preset="datadog"), msg={"timestamp": 1}, args=())
+        assert data["status"] == "info"
+        assert data["extra"] == {"timestamp": 1, "status": "bound"}
+
+    def test_renamed_preset_key(self) -> None:
+        """A preset key renamed by rename_fields is protected under its new name."""
+        formatter = JsonFormatter(preset="gcp", rename_fields={"severity": "sev"})
+        data = emit(formatter, sev="LOW")
+        assert data["sev"] == "INFO"
+        assert data["extra.sev"] == "LOW"
+
+    @pytest.mark.parametrize("preset", sorted(presets.PRESETS))
+    def test_non_str_keys(self, preset: str) -> None:
+        """Non-string keys of a dict message are written as their text, the record intact."""
+        formatter = JsonFormatter(preset=preset)
+        line = formatter.format(make_record(msg={5: "five", None: "none"}, args=()))
+        assert "format_error" not in line
+        assert '"5":"five"' in line
+        assert '"None":"none"' in line
+
+    def test_many_keys(self) -> None:
+        """The set of harmless keys is bounded; fields are placed after it is cleared."""
+        formatter = JsonFormatter(preset="datadog")
+        for index in range(presets._KNOWN_SIZE + 5):
+            assert emit(formatter, **{f"k{index}": index})[f"k{index}"] == index
+
+
+class TestTraceFields:
+    """The span's ids never mix with a record's own trace_id or span_id field."""
+
+    @pytest.mark.usefixtures("span")
+    @pytest.mark.parametrize("preset", sorted(presets.PRESETS))
+    def test_own_trace_id_with_span(self, preset: str) -> None:
+        """A non-hex trace_id extra neither breaks the record nor replaces the span's ids."""
+        data = emit(
+            JsonFormatter(preset=preset), level=logging.ERROR, trace_id="3f2b8c1e-4d5a-4f6b"
+        )
+        assert "format_error" not in data
+        line = json.dumps(data)
+        span_ids = ("0af7651916cd43dd8448eb211c80319c", str(TRACE_ID & 0xFFFFFFFFFFFFFFFF))
+        assert any(span_id in line for span_id in span_ids)
+        assert "3f2b8c1e-4d5a-4f6b" in line
+
+    @pytest.mark.usefixtures("span")
+    def test_datadog_ids_come_from_the_span(self) -> None:
+        """dd.trace_id is the span's, the record's trace_id goes under extra."""
+        data = emit(JsonFormatter(preset="datadog"), trace_id="mine", span_id="also-mine")
+        assert data["dd"]["trace_id"] == str(TRACE_ID & 0xFFFFFFFFFFFFFFFF)
+        assert data["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+        assert data["extra"] == {"trace_id": "mine", "span_id": "also-mine"}
+
+    @pytest.mark.usefixtures("span")
+    def test_ecs_and_gcp_ids_come_from_the_span(self) -> None:
+        """trace.id and logging.googleapis.com/trace are the span's."""
+        ecs = emit(JsonFormatter(preset="ecs"), trace_id="mine")
+        assert ecs["trace"] == {"id": "0af7651916cd43dd8448eb211c80319c"}
+        assert ecs["trace_id"] == "mine"
+        gcp = emit(JsonFormatter(preset="gcp"), trace_id="mine")
+        assert gcp["logging.googleapis.com/trace"] == "0af7651916cd43dd8448eb211c80319c"
+        assert gcp["trace_id"] == "mine"
+
+    @pytest.mark.parametrize("preset", sorted(presets.PRESETS))
+    def test_own_trace_id_without_span(self, preset: str) -> None:
+        """Without a span a record's trace_id field is kept like any other field."""
+        line = JsonFormatter(preset=preset).format(make_record(trace_id="req-7"))
+        assert "req-7" in line
+
+    @pytest.mark.usefixtures("span")
+    def test_trace_ids_false(self) -> None:
+        """trace_ids=False leaves the span out of the preset's fields."""
+        data = emit(JsonFormatter(preset="datadog", trace_ids=False))
+        assert "dd" not in data
+        assert "trace_id" not in data
+
+
+class TestDatadogTags:
+    @pytest.fixture(autouse=True)
+    def _no_tags(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for key in ("DD_SERVICE", "DD_ENV", "DD_VERSION"):
+            monkeypatch.delenv(key, raising=False)
+
+    def test_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """DD_SERVICE, DD_ENV and DD_VERSION become dd.service, dd.env and dd.version."""
+        monkeypatch.setenv("DD_SERVICE", "checkout")
+        monkeypatch.setenv("DD_ENV", "prod")
+        monkeypatch.setenv("DD_VERSION", "1.4.2")
+        data = emit(JsonFormatter(preset="datadog"))
+        assert data["dd"] == {"service": "checkout", "env": "prod", "version": "1.4.2"}
+
+    @pytest.mark.usefixtures("span")
+    def test_with_span(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The tags and the span's ids share the dd object."""
+        monkeypatch.setenv("DD_SERVICE", "checkout")
+        data = emit(JsonFormatter(preset="datadog"))
+        assert data["dd"] == {
+            "service": "checkout",
+            "trace_id": str(TRACE_ID & 0xFFFFFFFFFFFFFFFF),
+            "span_id": str(SPAN_ID),
+        }
+
+    def test_explicit_and_empty(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Explicit tags win over the environment; an empty one leaves the tag out."""
+        monkeypatch.setenv("DD_ENV", "prod")
+        preset = presets.DatadogPreset(service="api", env="", version="2")
+        assert emit(JsonFormatter(preset=preset))["dd"] == {"service": "api", "version": "2"}
+
+    def test_none_set(self) -> None:
+        """Without tags and without a span there is no dd object."""
+        assert "dd" not in emit(JsonFormatter(preset="datadog"))
+
+    def test_ddtrace_injected_ids_join_the_tags(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """ddtrace's dd.trace_id and dd.span_id record attributes merge into dd."""
+        monkeypatch.setenv("DD_SERVICE", "checkout")
+        data = emit(
+            JsonFormatter(preset="datadog"),
+            **{"dd.trace_id": "123", "dd.span_id": "456", "dd.service": "checkout"},
+        )
+        assert data["dd"] == {"service": "checkout", "trace_id": "123", "span_id": "456"}
+        assert data["extra"] == {"dd": {"service": "checkout"}}
 
 
 class TestConfig:
