@@ -621,6 +621,7 @@ _DD_ACCESS = {
     "user_agent.original": "http.useragent",
     "http.request.header.referer": "http.referer",
     "client.address": "network.client.ip",
+    "client.port": "network.client.port",
     "http.response.body.size": "network.bytes_written",
     "network.protocol.version": "http.version",
 }
@@ -637,7 +638,7 @@ class DatadogPreset(Preset):
     ``dd.version`` (unified service tagging, which Datadog needs to correlate
     logs with traces) from ``DD_SERVICE``, ``DD_ENV`` and ``DD_VERSION``, as
     ddtrace writes them; access-log fields as ``http.*``,
-    ``network.client.ip``, ``network.bytes_written`` and ``duration``
+    ``network.client.ip``/``port``, ``network.bytes_written`` and ``duration``
     (nanoseconds). Dotted names are written as nested objects.
 
     Args:

@@ -615,6 +615,11 @@ class TestDatadog:
         assert data["network"] == {"client": {"ip": "203.0.113.9"}, "bytes_written": 512}
         assert data["duration"] == 123_400_000
 
+    def test_client_port(self) -> None:
+        """uvicorn's client port is Datadog's network.client.port."""
+        data = emit(JsonFormatter(preset="datadog"), **{**ACCESS, "client.port": 5555})
+        assert data["network"]["client"] == {"ip": "203.0.113.9", "port": 5555}
+
     def test_query_first_and_empty(self) -> None:
         """http.url is built whatever the order; an empty query adds nothing."""
         record = make_record()
