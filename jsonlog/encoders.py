@@ -82,10 +82,12 @@ def default(obj: Any) -> Any:
     datetime, date and time become ISO 8601 strings; timedelta its total
     seconds; Decimal, UUID and paths their string; an Enum member its value
     (an Enum class the list of its values); bytes URL-safe base64; sets a
-    list; a dataclass a dict; a mapping a dict; an exception
-    ``"Type: message"``; a class its name; a traceback its text. Anything else,
-    or a type whose own rule fails, gets ``str()``, then ``repr()``, then a
-    placeholder naming its type. It never raises.
+    list; a dataclass, a named tuple, a ``SimpleNamespace``, an attrs class
+    and a pydantic model a dict of their fields (so that their fields are
+    searchable, and redaction by key reaches them); a mapping a dict; an
+    exception ``"Type: message"``; a class its name; a traceback its text.
+    Anything else, or a type whose own rule fails, gets ``str()``, then
+    ``repr()``, then a placeholder naming its type. It never raises.
     """
     handler = _HANDLERS.get(type(obj))
     if handler is None:
@@ -133,6 +135,27 @@ def _handler(obj: Any) -> Default:
         return _dataclass_dict
     if isinstance(obj, Mapping):
         return dict
+    return _record_handler(obj)
+
+
+def _is_named_tuple(obj: Any) -> bool:
+    """Tell whether ``obj`` is a named tuple (orjson hands those to ``default``)."""
+    return isinstance(obj, tuple) and hasattr(type(obj), "_fields") and hasattr(obj, "_asdict")
+
+
+def _record_handler(obj: Any) -> Default:
+    """Return the rule for objects made of named fields, else ``safe_str``."""
+    kind = type(obj)
+    if _is_named_tuple(obj):
+        return _named_tuple_dict
+    if isinstance(obj, types.SimpleNamespace):
+        return _namespace_dict
+    if hasattr(kind, "__attrs_attrs__"):
+        return _attrs_dict
+    if callable(getattr(obj, "model_dump", None)):  # pydantic 2
+        return _pydantic_dict
+    if hasattr(kind, "__fields__") and callable(getattr(obj, "dict", None)):  # pydantic 1
+        return _pydantic_v1_dict
     return safe_str
 
 
@@ -171,6 +194,26 @@ def _class_name(obj: type) -> str:
 
 def _dataclass_dict(obj: Any) -> dict[str, Any]:
     return {field.name: getattr(obj, field.name) for field in dataclasses.fields(obj)}
+
+
+def _named_tuple_dict(obj: Any) -> dict[str, Any]:
+    return dict(obj._asdict())
+
+
+def _namespace_dict(obj: types.SimpleNamespace) -> dict[str, Any]:
+    return dict(vars(obj))
+
+
+def _attrs_dict(obj: Any) -> dict[str, Any]:
+    return {field.name: getattr(obj, field.name) for field in type(obj).__attrs_attrs__}
+
+
+def _pydantic_dict(obj: Any) -> Any:
+    return obj.model_dump()
+
+
+def _pydantic_v1_dict(obj: Any) -> Any:
+    return obj.dict()
 
 
 _STR_TYPES = (("decimal", "Decimal"), ("pathlib", "PurePath"))
@@ -293,7 +336,7 @@ def _sanitize_value(obj: Any, hook: Default, depth: int, active: set[int]) -> An
         return obj if _INT64_MIN <= obj <= _UINT64_MAX else _int_text(obj)
     if isinstance(obj, float) and not isinstance(obj, enum.Enum):
         return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict | list | tuple):
+    if isinstance(obj, dict | list | tuple) and not _is_named_tuple(obj):
         if depth <= 0:
             return f"<nested deeper than {MAX_DEPTH} levels: {type(obj).__name__}>"
         if id(obj) in active:

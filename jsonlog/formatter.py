@@ -316,7 +316,7 @@ class JsonFormatter(logging.Formatter):
         """Put redaction and size limits around the encoder and the last-resort encoder."""
         if redactor is not None and not self._writes_bytes:
             # A subclass encodes by itself: redact before it sees the data.
-            self._processors.append(redactor)
+            self._processors.append(redactor.processor(self._hook))
             redactor = None
         self.encoder = self._wrapped(self.encoder, redactor, limit_options)
         # Used when the encoder fails even on sanitized data, and for a record
@@ -338,17 +338,40 @@ class JsonFormatter(logging.Formatter):
             return encoder
         from jsonlog import limits  # noqa: PLC0415 - only formatters with limits need it
 
+        message_key, priority_keys = self._limit_keys()
         return limits.wrap(
             encoder,
             **limit_options,
-            message_key=self._get_rename(self.preset.message_key if self.preset else "message"),
-            priority_keys=[
-                self._get_rename(key)
-                for key in (self.preset.priority_keys if self.preset else _PRIORITY_KEYS)
-            ],
+            message_key=message_key,
+            priority_keys=priority_keys,
             prefix=self.prefix,
             hook=self._hook,
+            redact=None if redactor is None else redactor.redact_all,
         )
+
+    def _limit_keys(self) -> tuple[str, list[str]]:
+        """Return the output keys of the message and of time, level and logger, for limits.
+
+        A preset names them; otherwise they are the record attributes, renamed,
+        or, in a JSON template, the top-level keys whose value reads only them
+        (``{"time": "%(asctime)s", "msg": "%(message)s"}``).
+        """
+        if self.preset is not None:
+            message_key, priority = self.preset.message_key, list(self.preset.priority_keys)
+        else:
+            message_key, priority = "message", list(_PRIORITY_KEYS)
+        template = self._plan.template
+        if template is None or self.preset is not None:
+            return self._get_rename(message_key), [self._get_rename(key) for key in priority]
+        for key, value in template.items():
+            if key == fields.OPTIONS_KEY or not isinstance(value, str):
+                continue
+            read = fields.parse_fields(value, self._plan.style)
+            if read == ["message"]:
+                message_key = key
+            elif read and set(read) <= set(_PRIORITY_KEYS):
+                priority.append(key)
+        return message_key, priority
 
     def _add_safety_processors(
         self, context: bool, trace_ids: bool, preset: str | Preset | None
@@ -746,6 +769,8 @@ def _redactor(
 ) -> redaction.Redactor | None:
     """Return the redactor the keywords ask for, importing redaction only when asked."""
     if redact in (None, False) and not redact_paths and not redact_patterns:
+        if censor != "[REDACTED]":  # not the default: the user meant something
+            raise ValueError(f"censor={censor!r} has no effect without redaction: add redact=True")
         return None
     from jsonlog import redaction  # noqa: PLC0415 - only formatters that redact need it
 

@@ -44,6 +44,7 @@ _DEPTH_MARKER = "<nested too deep>"
 _NATIVE = (str, int, float, bool, type(None))
 _STRING_CAPS = (4096, 1024, 256, 64)
 _SKELETON_CLIP = 64
+_MAX_NAMES = 32
 # Every byte but "{" and "[": deleting them counts the opening brackets in one pass.
 _NOT_OPENING = bytes(byte for byte in range(256) if byte not in b"{[")
 _NOT_MARKS = bytes(byte for byte in range(256) if byte not in b",{[")
@@ -64,6 +65,10 @@ class LimitedEncoder:
         prefix: text the formatter writes before the JSON.
         hook: the formatter's ``default`` chain, used to turn other objects
             into JSON values before they are measured.
+        redact: applied to the data before anything is cut, when the
+            wrapped encoder redacts: a secret cut in half no longer matches
+            a value pattern (``postgres://app:s3cr…``), so redaction must see
+            it whole.
     """
 
     def __init__(
@@ -79,8 +84,10 @@ class LimitedEncoder:
         priority_keys: Sequence[str] = (),
         prefix: str = "",
         hook: Default = encoders.default,
+        redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.encoder = encoder
+        self.redact = redact
         self._direct = encoders.direct(encoder)
         self.max_message_length = _limit(max_message_length, "max_message_length", 0)
         self.max_string_length = _limit(max_string_length, "max_string_length", 1)
@@ -254,6 +261,8 @@ class LimitedEncoder:
 
     def _shrink(self, data: dict[str, Any]) -> bytes | str:
         base = encoders.sanitize(data, self.hook)
+        if self.redact is not None:
+            base = self.redact(base)
         truncated: list[str] = []
         cut = self._cut(base, self._string_limit, truncated)
         out = self._encode(cut, truncated)
@@ -289,9 +298,12 @@ class LimitedEncoder:
                 else:
                     names.append(key)
             items = kept
+        priority = self.priority_keys
         for key, value in items:
             if key == self.message_key and isinstance(value, str):
                 out[key] = _clip_text(value, message_limit, key, names)
+            elif key in priority:
+                out[key] = value  # time, level, logger: whole (max_line_bytes alone cuts them)
             else:
                 out[key] = self._cut_value(value, key, 1, string_limit, names)
         return out
@@ -321,7 +333,12 @@ class LimitedEncoder:
         return [item for _, item in cut]
 
     def _drop_fields(self, cut: dict[str, Any], names: list[str], budget: int) -> bytes | str:
-        """Drop the largest non-priority fields, then cut the message, until the line fits."""
+        """Drop the largest non-priority fields, then cut the message, until the line fits.
+
+        The line is encoded again only when the sizes of the fields dropped so
+        far say it may fit: a record of thousands of fields costs a few
+        encodings, not one per field.
+        """
         keep = set(self.priority_keys) | {self.message_key, TRUNCATED_KEY}
         sizes = sorted(
             (
@@ -332,12 +349,18 @@ class LimitedEncoder:
             reverse=True,
         )
         current = dict(cut)
-        for _, key in sizes:
+        estimate = _size(self._encode(current, names))
+        listing = 0  # what naming the dropped fields adds, learned at each encoding
+        for size, key in sizes:
             del current[key]
             names.append(key)
-            out = self._encode(current, names)
-            if _size(out) <= budget:
-                return out
+            estimate -= size - 1  # the field's size less its two braces, plus a comma
+            if estimate + listing <= budget:
+                out = self._encode(current, names)
+                actual = _size(out)
+                if actual <= budget:
+                    return out
+                listing = actual - estimate
         return self._skeleton(current, names, budget)
 
     def _skeleton(self, current: dict[str, Any], names: list[str], budget: int) -> bytes | str:
@@ -347,25 +370,32 @@ class LimitedEncoder:
         listed = list(dict.fromkeys(names))
         if self.message_key not in listed and isinstance(message, str) and message:
             listed.append(self.message_key)
+        trimmed = False  # once the list is cut to one name, no name is added
         while True:
-            skeleton = {
-                key: _clip_all(value, clip)
-                for key, value in current.items()
-                if key != self.message_key
-            }
+            skeleton = {}
+            for key, value in current.items():
+                if key != self.message_key:
+                    skeleton[key] = _clip_all(value, clip)
+                    if not trimmed and skeleton[key] != value and key not in listed:
+                        listed.insert(0, key)  # clipped here (priority values are cut last)
             if isinstance(message, str):
                 skeleton[self.message_key] = ""
             out = self._encode_ordered(current, skeleton, listed)
             if _size(out) <= budget:
                 break
             if len(listed) > 1:
-                listed = listed[:1]
+                listed, trimmed = listed[:1], True
             elif clip > 0:
                 clip //= 4
             else:
                 return self.encoder({TRUNCATED_KEY: ["*"]})
         if not isinstance(message, str) or not message:
             return out
+        whole = listed[:-1] if listed[-1:] == [self.message_key] else listed
+        skeleton[self.message_key] = message
+        fitted = self._encode_ordered(current, skeleton, whole)
+        if _size(fitted) <= budget:
+            return fitted  # the message fits whole: not cut, not named
         return self._fit_message(
             current, skeleton, listed, message=message, budget=budget, best=out
         )
@@ -399,7 +429,7 @@ class LimitedEncoder:
 
     def _encode(self, data: dict[str, Any], names: list[str]) -> bytes | str:
         if names:
-            data = {**data, TRUNCATED_KEY: list(dict.fromkeys(names))}
+            data = {**data, TRUNCATED_KEY: _listed(names)}
         return self.encoder(data)
 
 
@@ -428,6 +458,22 @@ class _Scan:
         if not isinstance(value, _NATIVE):
             self.unknown = True
         return True
+
+
+def _listed(names: list[str]) -> list[str]:
+    """Return the ``truncated`` list: the names once each, at most ``_MAX_NAMES`` of them.
+
+    Past that, paths are named by their top-level field (``items`` for
+    ``items.0`` ... ``items.2999``), and the list ends with ``"…"`` if still
+    too long: a list of thousands of paths would take the room of the fields.
+    """
+    unique = list(dict.fromkeys(names))
+    if len(unique) <= _MAX_NAMES:
+        return unique
+    unique = list(dict.fromkeys(name.split(".", 1)[0] for name in unique))
+    if len(unique) <= _MAX_NAMES:
+        return unique
+    return [*unique[: _MAX_NAMES - 1], ELLIPSIS]
 
 
 def _clip_text(text: str, limit: int | None, path: str, names: list[str]) -> str:
@@ -475,6 +521,7 @@ def wrap(
     priority_keys: Sequence[str],
     prefix: str,
     hook: Callable[[Any], Any],
+    redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Encoder:
     """Return ``encoder`` wrapped in a :class:`LimitedEncoder`, or as it is without limits."""
     limits = (max_message_length, max_string_length, max_line_bytes, max_depth, max_keys)
@@ -491,4 +538,5 @@ def wrap(
         priority_keys=priority_keys,
         prefix=prefix,
         hook=hook,
+        redact=redact,
     )

@@ -12,8 +12,9 @@ depth of nested dicts and lists:
   matches any key; lists are looked through; a dotted key (as the access-log
   fields have) matches the same path.
 - **Value patterns**: in every string, bearer tokens, ``Basic`` credentials,
-  ``user:password@`` in URLs and any regular expression you add are replaced
-  by the censor text.
+  the user and password of URLs (``user:password@``, ``:password@``,
+  ``token@``) and any regular expression you add are replaced by the censor
+  text.
 
 Nothing the caller owns is modified: a dict or list that needs a change is
 copied, and only along the path to the change; data with nothing to redact is
@@ -45,7 +46,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from jsonlog.formatter import LogData
+    from jsonlog.formatter import LogData, Processor
 
 __all__ = [
     "DEFAULT_CENSOR",
@@ -103,8 +104,11 @@ DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"(?i:\b(bearer)\s+)[A-Za-z0-9._~+/-]+=*", r"\1 "),
     # "Basic <base64 user:password>".
     (r"(?i:\b(basic)\s+)[A-Za-z0-9+/]{8,}=*", r"\1 "),
-    # "scheme://user:password@host".
-    (r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+:[^/\s@]*(?=@)", r"\1"),
+    # "scheme://user:password@host", the user alone (a token) or the password alone
+    # ("redis://:password@host"); an "@" inside the password is taken as one when
+    # another "@" follows before the host's end ("/", "?", "#": those must be
+    # escaped in a password, as %2F...).
+    (r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^\s/?#@]|@(?=[^\s/?#@]*@))+(?=@)", r"\1"),
 )
 """Value patterns redacted by default: (regex, the text kept before the censor)."""
 
@@ -228,6 +232,19 @@ class Redactor:
     def wrap(self, encoder: Encoder, hook: Default = encoders.default) -> RedactingEncoder:
         """Return ``encoder`` redacting through this redactor (see the module's notes on speed)."""
         return RedactingEncoder(encoder, self, hook)
+
+    def processor(self, hook: Default = encoders.default) -> Processor:
+        """Return a processor for a formatter that encodes by itself.
+
+        The log data is made JSON-native first, with ``hook`` (a dataclass, a
+        named tuple or a model becomes a dict), then redacted: secrets inside
+        such objects are found, as the wrapped encoder finds them.
+        """
+
+        def redact_native(record: logging.LogRecord, log_data: LogData) -> LogData:
+            return self(record, encoders.sanitize(log_data, hook))
+
+        return redact_native
 
     def redact_all(self, log_data: LogData) -> LogData:
         """Return a redacted copy of ``log_data``; the input is not modified."""
@@ -672,6 +689,16 @@ def from_options(
             "redact must be True, False, a list of key names, a dict of options or a Redactor; "
             f"got {redact!r}"
         )
+    for name, value in (
+        ("redact_paths", redact_paths),
+        ("redact_patterns", redact_patterns),
+        ('redact["paths"]', options.get("paths")),
+        ('redact["patterns"]', options.get("patterns")),
+        ('redact["keys"]', options.get("keys")),
+    ):
+        if isinstance(value, str | bytes):
+            # Unpacked, it would be a list of one-character names or patterns.
+            raise TypeError(f"{name} must be a list of strings, not one string: [{value!r}]?")
     options["paths"] = [*options.get("paths", ()), *(redact_paths or ())]
     options["patterns"] = [*options.get("patterns", ()), *(redact_patterns or ())]
     options.setdefault("censor", censor)

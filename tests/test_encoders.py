@@ -10,9 +10,9 @@ import json
 import pathlib
 import sys
 import uuid
-from collections import OrderedDict
-from types import MappingProxyType
-from typing import Any
+from collections import OrderedDict, namedtuple
+from types import MappingProxyType, SimpleNamespace
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -39,6 +39,34 @@ class Shy:
 
     def __repr__(self) -> str:
         return "Shy()"
+
+
+Creds = namedtuple("Creds", "user password")
+
+
+class AttrsLike:
+    """An attrs class as attrs makes it: __attrs_attrs__ lists fields with a name."""
+
+    __attrs_attrs__ = (SimpleNamespace(name="host"), SimpleNamespace(name="port"))
+
+    def __init__(self) -> None:
+        self.host, self.port = "db", 5432
+
+
+class PydanticLike:
+    """A pydantic 2 model, as far as default() looks: model_dump()."""
+
+    def model_dump(self) -> dict[str, Any]:
+        return {"id": 7, "when": datetime.date(2024, 1, 2)}
+
+
+class PydanticV1Like:
+    """A pydantic 1 model, as far as default() looks: __fields__ and dict()."""
+
+    __fields__: ClassVar[dict[str, Any]] = {"id": None}
+
+    def dict(self) -> dict[str, Any]:
+        return {"id": 8}
 
 
 def _traceback() -> Any:
@@ -70,6 +98,11 @@ class TestDefault:
             (ValueError("bad"), "ValueError: bad"),
             (ValueError, "ValueError"),
             (Point(1, 2), {"x": 1, "y": 2}),
+            (Creds("ada", "pw"), {"user": "ada", "password": "pw"}),
+            (SimpleNamespace(a=1), {"a": 1}),
+            (AttrsLike(), {"host": "db", "port": 5432}),
+            (PydanticLike(), {"id": 7, "when": datetime.date(2024, 1, 2)}),
+            (PydanticV1Like(), {"id": 8}),
             (MappingProxyType({"a": 1}), {"a": 1}),
             (Shy(), "Shy()"),
         ],
@@ -92,6 +125,32 @@ class TestDefault:
         broken = Broken(1)
         del broken.x
         assert default(broken) == "Broken!"
+
+    def test_failing_model_dump_falls_back_to_str(self) -> None:
+        """A model whose model_dump raises still gets its string."""
+
+        class Broken(PydanticLike):
+            def model_dump(self) -> dict[str, Any]:
+                raise RuntimeError("no")
+
+            def __str__(self) -> str:
+                return "Broken model"
+
+        assert default(Broken()) == "Broken model"
+
+    @pytest.mark.parametrize(
+        ("encoder", "expected"),
+        [
+            (OrjsonEncoder(), {"user": "ada", "password": "pw"}),
+            # json.dumps writes any tuple as an array, named or not.
+            (JsonEncoder(), ["ada", "pw"]),
+        ],
+    )
+    def test_records_of_named_fields_encode_as_objects(self, encoder: Any, expected: Any) -> None:
+        """Encoded, a namespace is an object; a named tuple is one with orjson."""
+        data = strict_loads(encoder({"n": SimpleNamespace(a=1), "t": Creds("ada", "pw")}))
+        assert data["n"] == {"a": 1}
+        assert data["t"] == expected
 
     def test_unsortable_set_keeps_its_items(self) -> None:
         """A set of mixed types becomes a list in any order."""
@@ -160,6 +219,11 @@ class TestSanitize:
         assert sanitize({"d": datetime.date(2024, 1, 1)}, hook=lambda o: 1 / 0) == {
             "d": "2024-01-01"
         }
+
+    def test_named_tuple_goes_through_the_hook(self) -> None:
+        """sanitize() makes of a named tuple what orjson's default makes of it: an object."""
+        assert sanitize({"c": Creds("ada", "pw")}) == {"c": {"user": "ada", "password": "pw"}}
+        assert sanitize((1, [2])) == [1, [2]]
 
     def test_int_enum_and_float_enum(self) -> None:
         """Int and float enums go through the chain (their value)."""

@@ -248,6 +248,84 @@ class TestLineLimit:
         assert len(data["rows"]) == 5
 
 
+class TestWhatSurvives:
+    """The fields a pipeline needs survive the limits, and the list of cuts stays short."""
+
+    def test_truncated_list_is_bounded(self) -> None:
+        """Thousands of cut paths are named by their field; the other fields stay."""
+        formatter = JsonFormatter(DEFAULT_FMT, max_line_bytes=16384)
+        data = json.loads(
+            line_of(formatter, "order placed", request_id="r-42", items=["x" * 80] * 3000)
+        )
+        assert data["request_id"] == "r-42"
+        assert data["message"] == "order placed"
+        assert data[TRUNCATED_KEY] == ["items"]
+
+    def test_truncated_list_capped(self) -> None:
+        """Past the cap the list ends with an ellipsis."""
+        names = [f"k{i}" for i in range(100)]
+        listed = limits._listed(names)
+        assert len(listed) == limits._MAX_NAMES
+        assert listed[-1] == ELLIPSIS
+        assert limits._listed(["a.1", "a.2", "b"]) == ["a.1", "a.2", "b"]
+
+    def test_many_fields_take_few_encodings(self) -> None:
+        """Dropping thousands of fields encodes the line a few times, not once per field."""
+        calls = []
+
+        def counted(data: dict[str, Any]) -> bytes:
+            calls.append(len(data))
+            return json.dumps(data).encode()
+
+        encoder = LimitedEncoder(counted, max_line_bytes=1024, priority_keys=["level"])
+        data = {"level": "INFO", "message": "m", **{f"k{i}": "v" * 100 for i in range(2000)}}
+        out = json.loads(encoder(data))
+        assert len(json.dumps(out)) <= 1024
+        assert out["level"] == "INFO"
+        assert 1 < len(out) < 20  # some fields kept, most dropped
+        whole_encodings = [size for size in calls if size > 1]
+        assert len(whole_encodings) < 20
+
+    def test_whole_message_not_marked(self) -> None:
+        """A message that fits whole is neither cut nor named, when fields are dropped."""
+        formatter = JsonFormatter(DEFAULT_FMT, max_line_bytes=256)
+        data = json.loads(line_of(formatter, "order placed", blob="b" * 5000))
+        assert data["message"] == "order placed"
+        assert "message" not in data[TRUNCATED_KEY]
+
+    def test_clipped_priority_field_is_named(self) -> None:
+        """A logger name clipped to fit the line is named; a message that fits is not."""
+        record = make_record("hello")
+        record.name = "n" * 5000
+        data = json.loads(JsonFormatter(DEFAULT_FMT, max_line_bytes=256).format(record))
+        assert data["name"].startswith("nnn")
+        assert data["message"] == "hello"
+        assert data[TRUNCATED_KEY] == ["name"]
+
+    def test_priority_fields_not_cut_by_string_limit(self) -> None:
+        """max_string_length leaves the time, level and logger whole."""
+        formatter = JsonFormatter(DEFAULT_FMT, datefmt="rfc3339", max_string_length=8)
+        record = make_record("m" * 50)
+        record.name = "app.orders.payments"
+        data = json.loads(formatter.format(record))
+        assert data["asctime"].endswith("+00:00")
+        assert data["levelname"] == "WARNING"
+        assert data["name"] == "app.orders.payments"
+        assert data["message"] == "m" * 8 + ELLIPSIS
+
+    def test_template_keys(self) -> None:
+        """In a JSON template, the keys holding time, level, logger and message are known."""
+        template = (
+            '{"time": "%(asctime)s", "level": "%(levelname)s", "logger": "%(name)s",'
+            ' "msg": "%(message)s", "meta": {"pid": "%(process)d"}}'
+        )
+        formatter = JsonFormatter(template, max_line_bytes=256, max_message_length=10)
+        data = json.loads(line_of(formatter, "m" * 1000))
+        assert {"time", "level", "logger"} <= set(data)
+        assert data["msg"] == "m" * 10 + ELLIPSIS
+        assert data[TRUNCATED_KEY] == ["msg"]
+
+
 class TestConfig:
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),

@@ -10,7 +10,8 @@ import json
 import logging
 import logging.config
 import re
-from collections import OrderedDict
+import types
+from collections import OrderedDict, namedtuple
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from jsonlog.formatter import RESERVED_ATTRS
 from jsonlog.redaction import DEFAULT_CENSOR, DEFAULT_KEYS, Redactor
 
 SECRET = "s3cr3t-VALUE-7f1c"
+Creds = namedtuple("Creds", "user password")
 
 
 def make_record(msg: Any = "hello", **extra: Any) -> logging.LogRecord:
@@ -191,13 +193,20 @@ class TestPatterns:
             ("Basic dXNlcjpwYXNzd29yZA==", f"Basic {DEFAULT_CENSOR}"),
             ("get https://bob:hunter2@db.local/x", f"get https://{DEFAULT_CENSOR}@db.local/x"),
             ("postgres://u:p@h:5432/d", f"postgres://{DEFAULT_CENSOR}@h:5432/d"),
+            ("redis://:s3cr3t@cache:6379/0", f"redis://{DEFAULT_CENSOR}@cache:6379/0"),
+            ("postgres://app:p@ss@db/x", f"postgres://{DEFAULT_CENSOR}@db/x"),
+            ("https://ghp_abc123@github.com/o/r", f"https://{DEFAULT_CENSOR}@github.com/o/r"),
+            ("https://u:p@h/?to=a@b.c", f"https://{DEFAULT_CENSOR}@h/?to=a@b.c"),
+            ("https://example.com/a@b", "https://example.com/a@b"),
+            ("https://example.com?to=a@b.c#x@y", "https://example.com?to=a@b.c#x@y"),
+            ("see http://example.com, mail bob@x.com", "see http://example.com, mail bob@x.com"),
             ("plain text", "plain text"),
             ("https://example.com/path", "https://example.com/path"),
             ("basic idea", "basic idea"),
         ],
     )
     def test_default_patterns(self, text: str, expected: str) -> None:
-        """Bearer tokens, Basic credentials and URL user:password are censored in text."""
+        """Bearer tokens, Basic credentials and a URL's user and password are censored in text."""
         assert emit(JsonFormatter(redact=True), msg=text)["message"] == expected
 
     def test_user_pattern(self) -> None:
@@ -289,6 +298,35 @@ class TestEncoderMode:
         formatter = Custom(redact=True)
         assert not isinstance(formatter.encoder, redaction.RedactingEncoder)
         assert emit(formatter, password=SECRET)["password"] == DEFAULT_CENSOR
+
+    def test_subclass_redacts_inside_objects(self) -> None:
+        """With the redactor as a processor, secrets inside dataclasses are found too."""
+
+        @dataclasses.dataclass
+        class Login:
+            user: str
+            password: str
+
+        class Custom(JsonFormatter):
+            def jsonify_log_record(self, log_data: dict[str, Any]) -> str:
+                return super().jsonify_log_record(log_data)
+
+        data = emit(Custom(redact=True), login=Login("ada", SECRET))
+        assert data["login"] == {"user": "ada", "password": DEFAULT_CENSOR}
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            Creds("ada", SECRET),
+            types.SimpleNamespace(user="ada", password=SECRET),
+        ],
+        ids=["namedtuple", "SimpleNamespace"],
+    )
+    def test_secret_inside_named_fields(self, value: Any) -> None:
+        """Named tuples and namespaces are objects of named fields: their keys are redacted."""
+        line = JsonFormatter(redact=True).format(make_record(creds=value))
+        assert SECRET not in line
+        assert json.loads(line)["creds"] == {"user": "ada", "password": DEFAULT_CENSOR}
 
     def test_secret_inside_dataclass(self) -> None:
         """Secrets inside objects the encoder turns into dicts are found too."""
@@ -549,6 +587,42 @@ class TestLastResort:
         assert JsonFormatter.__init__.__kwdefaults__["censor"] == DEFAULT_CENSOR
 
 
+class TestWithLimits:
+    """Redaction sees every value whole: size limits cut after it, never before."""
+
+    def test_url_cut_after_redaction(self) -> None:
+        """A URL whose '@' falls past the cut still has its password censored."""
+        formatter = JsonFormatter(redact=True, max_message_length=30)
+        line = formatter.format(make_record("connecting postgres://app:s3cr3tpassword@db/x"))
+        assert "s3cr" not in line
+        assert json.loads(line)["message"].startswith("connecting postgres://[REDACTE")
+
+    def test_user_pattern_before_string_cut(self) -> None:
+        """A card number a string cap would cut is matched by the user's pattern first."""
+        formatter = JsonFormatter(redact_patterns=[r"\b\d{16}\b"], max_string_length=12)
+        data = emit(formatter, card="4111222233334444")
+        assert data["card"] == DEFAULT_CENSOR
+        assert "truncated" not in data
+
+    @settings(max_examples=100, deadline=None)
+    @given(
+        password=st.text(alphabet="abcdefXYZ0123456789._-!", min_size=6, max_size=20),
+        cut=st.integers(min_value=1, max_value=60),
+    )
+    def test_url_password_never_leaks_whatever_the_cut(self, password: str, cut: int) -> None:
+        """No cut of the message lets a URL's password through, whole or in part."""
+        formatter = JsonFormatter(redact=True, max_message_length=cut)
+        line = formatter.format(make_record(f"db at postgres://app:{password}@db.local/x"))
+        assert password[:6] not in json.loads(line)["message"]
+
+    def test_line_limit_with_secret_key(self) -> None:
+        """Over max_line_bytes, a secret key's value is censored, not cut."""
+        formatter = JsonFormatter(redact=True, max_line_bytes=256)
+        data = emit(formatter, password="p" * 400, note="n" * 400)
+        assert data["password"] == DEFAULT_CENSOR
+        assert "note" in data["truncated"]
+
+
 class TestConfig:
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),
@@ -562,6 +636,12 @@ class TestConfig:
             ({"redact_patterns": [3]}, TypeError, "regular expressions"),
             ({"redact_paths": ["a..b"]}, ValueError, "dotted key paths"),
             ({"redact": True, "censor": 3}, TypeError, "censor"),
+            ({"redact_patterns": "secret"}, TypeError, "redact_patterns must be a list"),
+            ({"redact_paths": "user"}, TypeError, "redact_paths must be a list"),
+            ({"redact": {"patterns": "secret"}}, TypeError, r'redact\["patterns"\] must be'),
+            ({"redact": {"paths": "user.pw"}}, TypeError, r'redact\["paths"\] must be'),
+            ({"censor": "***"}, ValueError, "no effect without redaction"),
+            ({"redact": False, "censor": None}, ValueError, "no effect without redaction"),
         ],
     )
     def test_bad_config(self, kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
