@@ -13,8 +13,9 @@ depth of nested dicts and lists:
   fields have) matches the same path.
 - **Value patterns**: in every string, bearer tokens, ``Basic`` credentials,
   the user and password of URLs (``user:password@``, ``:password@``,
-  ``token@``) and any regular expression you add are replaced by the censor
-  text.
+  ``token@``), the value of a ``name=value`` parameter whose name ends with
+  a listed key (``?access_token=...``, ``password=...`` in a message) and
+  any regular expression you add are replaced by the censor text.
 
 Nothing the caller owns is modified: a dict or list that needs a change is
 copied, and only along the path to the change; data with nothing to redact is
@@ -112,7 +113,7 @@ DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 """Value patterns redacted by default: (regex, the text kept before the censor)."""
 
-_DEFAULT_TRIGGER = re.compile(r"(?i:bearer|basic)\s|://")
+_DEFAULT_TRIGGER = re.compile(r"(?i:bearer|basic)\s|://|=")
 # The words of the default patterns, in a lowercased ASCII line and in any text
 # (with Unicode case folding: "ba\u017fic", a long s, matches "basic").
 _ASCII_WORDS = re.compile(rb"b(?:earer|asic)").search
@@ -121,6 +122,7 @@ _URL = re.compile(rb"://").search  # quicker than bytes.find here
 _LOWER_B = re.compile(rb"b(?i:earer|asic)").search
 _UPPER_B = re.compile(rb"B(?i:earer|asic)").search
 _WORDS = re.compile(r"(?i:bearer|basic)").search
+_NEVER = re.compile(rb"(?!)").search
 # A key name the text search can find: every encoder of ours writes it as it is
 # (printable ASCII but the quote and the backslash; json.dumps escapes the rest).
 _PLAIN_NAME = re.compile(r"[ !#-\[\]-~]*")
@@ -203,6 +205,13 @@ class Redactor:
             if defaults
             else []
         )
+        self.parameter_names = _parameter_names(self.keys) if defaults else ""
+        """Regex alternation of the names whose ``name=value`` values are redacted."""
+        if self.parameter_names:
+            # "?access_token=...", "&api-key=...", "password=... " in a message:
+            # a parameter whose name ends with a listed key (ASCII names).
+            parameter = rf"(?i)((?<![^\s?&;,])[\w.-]*(?:{self.parameter_names})=)[^\s&#;,]+"
+            self._defaults.append(_Pattern(re.compile(parameter), r"\1", text))
         self._patterns = [_Pattern(_compile(pattern), None, text) for pattern in patterns]
         self._scan = bool(self._defaults or self._patterns)
         self._always_walk = bool(self.paths or self._patterns)
@@ -378,6 +387,12 @@ def _compile(pattern: Any) -> re.Pattern[str]:
         ) from None
 
 
+def _parameter_names(keys: frozenset[str]) -> str:
+    """Return the ASCII ``keys`` as a regex alternation, ``_`` matching ``-``, ``_`` or nothing."""
+    names = sorted((key for key in keys if key.isascii() and key), key=len, reverse=True)
+    return "|".join(re.escape(name).replace("_", "[-_]?") for name in names)
+
+
 def _key_trigger(keys: frozenset[str], suffix_keys: frozenset[str]) -> bytes:
     """Return a regex finding, in the reversed lowercased JSON line, what may be a secret key.
 
@@ -475,6 +490,13 @@ class RedactingEncoder:
         self._always = redactor._always_walk
         self._patterns = bool(redactor._defaults)
         self._keys = re.compile(redactor.key_trigger).search
+        # "name=" for the parameter pattern: in a line (ASCII case folding; the
+        # names are ASCII) and in text (Unicode case folding, as the pattern).
+        names = redactor.parameter_names
+        self._parameters = (
+            re.compile(rb"(?i)(?:" + names.encode("ascii") + rb")=").search if names else _NEVER
+        )
+        self._parameters_text = re.compile(rf"(?i)(?:{names})=").search if names else None
         # Our encoders (not a user's serializer or encoder class) escape only
         # control and non-ASCII characters: what the text shows is known.
         ours = isinstance(encoder, encoders.OrjsonEncoder) or (
@@ -521,10 +543,12 @@ class RedactingEncoder:
 
             return dumps
         patterns, words, safe, learn = self._patterns, _ASCII_WORDS, self._safe, self._learn
+        parameters = self._parameters
 
         def text_dumps(data: dict[str, Any]) -> bytes | str:
             out: Any = direct(data)  # may raise: the caller then calls the encoder itself
-            # See _plain_text. 92: a backslash; 47: "/"; 98, 66: "b", "B" of "bearer" or "basic".
+            # See _plain_text. 92: a backslash; 47: "/"; 98, 66: "b", "B" of "bearer" or
+            # "basic"; 61: "=" of a parameter.
             if (not out.isascii() and _LOOKALIKE(out) is not None) or (
                 92 in out and _LETTER_ESCAPE(out) is not None
             ):
@@ -538,6 +562,7 @@ class RedactingEncoder:
                         not (47 in out and _URL(out) is not None)
                         and (98 not in out or _LOWER_B(out) is None)
                         and (66 not in out or _UPPER_B(out) is None)
+                        and (61 not in out or parameters(out) is None)
                     )
                 ):
                     return out  # type: ignore[no-any-return]
@@ -548,6 +573,7 @@ class RedactingEncoder:
                 or (
                     not (47 in out and _URL(out) is not None)
                     and (98 not in low or words(low) is None)
+                    and (61 not in out or parameters(low) is None)
                 )
             ):
                 return out  # type: ignore[no-any-return]
@@ -563,9 +589,11 @@ class RedactingEncoder:
                 return False
             if not self._patterns:
                 return True
-            # 47: "/"; 98: "b" (of "bearer" or "basic", any case).
-            return not (47 in line and _URL(line) is not None) and (
-                98 not in low or _ASCII_WORDS(low) is None
+            # 47: "/"; 98: "b" (of "bearer" or "basic", any case); 61: "=".
+            return (
+                not (47 in line and _URL(line) is not None)
+                and (98 not in low or _ASCII_WORDS(low) is None)
+                and (61 not in line or self._parameters(low) is None)
             )
         if not (data.keys() <= self._safe or self._learn(data)):
             return False
@@ -576,7 +604,12 @@ class RedactingEncoder:
             return True
         if self._hides_letters(line):
             return False
-        return line.find(b"://") < 0 and _WORDS(line.decode("utf-8", "surrogatepass")) is None
+        text = line.decode("utf-8", "surrogatepass")
+        return (
+            line.find(b"://") < 0
+            and _WORDS(text) is None
+            and (61 not in line or self._parameters_text is None or not self._parameters_text(text))
+        )
 
     def _learn(self, mapping: Mapping[Any, Any]) -> bool:
         """Tell whether every key of ``mapping`` is a harmless ``str``; remember those."""

@@ -200,6 +200,15 @@ class TestPatterns:
             ("https://example.com/a@b", "https://example.com/a@b"),
             ("https://example.com?to=a@b.c#x@y", "https://example.com?to=a@b.c#x@y"),
             ("see http://example.com, mail bob@x.com", "see http://example.com, mail bob@x.com"),
+            (
+                "GET /cb?code=1&access_token=abc&p=2",
+                f"GET /cb?code=1&access_token={DEFAULT_CENSOR}&p=2",
+            ),
+            ("login user=ada password=hunter2 ok", f"login user=ada password={DEFAULT_CENSOR} ok"),
+            ("x Api-Key=K1;y=2", f"x Api-Key={DEFAULT_CENSOR};y=2"),
+            ("csrftoken=abc,next", f"csrftoken={DEFAULT_CENSOR},next"),
+            ("author=bob&a=b", "author=bob&a=b"),
+            ("token= (empty)", "token= (empty)"),
             ("plain text", "plain text"),
             ("https://example.com/path", "https://example.com/path"),
             ("basic idea", "basic idea"),
@@ -441,6 +450,15 @@ class TestExactCheck:
         formatter = JsonFormatter(redact=["contrase\u00f1a"], encoder=encoder)
         data = emit(formatter, msg="caf\u00e9", form={"Contrase\u00d1a": SECRET})
         assert data["form"] == {"Contrase\u00d1a": DEFAULT_CENSOR}
+
+    @pytest.mark.parametrize("encoder", ["orjson", "json"])
+    def test_parameter_in_nested_and_flat_records(self, encoder: str) -> None:
+        """A name=value parameter is found in a record with nesting and in one without."""
+        formatter = JsonFormatter(redact=True, encoder=encoder)
+        nested = emit(formatter, tags=["a"], url="/cb?Access_Token=abc&p=1")
+        assert nested["url"] == f"/cb?Access_Token={DEFAULT_CENSOR}&p=1"
+        flat = emit(formatter, url="/cb?API-KEY=abc")
+        assert flat["url"] == f"/cb?API-KEY={DEFAULT_CENSOR}"
 
     def test_mixed_case_bearer_in_nested_list(self) -> None:
         """'bEaReR' in a string inside nested lists is found."""
@@ -785,8 +803,22 @@ _TRICKY_KEYS = _VARIANTS | st.sampled_from(
 # that match or lowercase to an ASCII letter, and harmless non-ASCII ones
 # (json.dumps escapes both kinds).
 _TRICKY_ALPHABET = 'bBeEaArRsSiIcC:/ \u017f\u0131\u0130\u212a\u00e9\u00fc"\\x'
-_TRICKY_TEXT = st.text(alphabet=_TRICKY_ALPHABET, max_size=14) | st.sampled_from(
-    ["Bearer abcdef", "bAsIc dXNlcjpwYXNz", "https://u:p@h", "ba\u017fic QWxhZGRpbjpv"]
+_TRICKY_TEXT = (
+    st.text(alphabet=_TRICKY_ALPHABET, max_size=14)
+    | st.sampled_from(
+        [
+            "Bearer abcdef",
+            "bAsIc dXNlcjpwYXNz",
+            "https://u:p@h",
+            "ba\u017fic QWxhZGRpbjpv",
+            "?access_token=abc",
+            "u=a&Api-Key=k",
+            "a=b&c=d",
+            "coo\u212aie=x",
+            "PASSWORD=\u00e9",
+        ]
+    )
+    | st.builds("".join, st.lists(st.sampled_from(["tok", "en", "=", "&", "?", "x", " ", "TOKEN"])))
 )
 _TRICKY = st.recursive(
     st.one_of(_TRICKY_TEXT, st.integers(-(2**63), 2**63 - 1), st.none()),
