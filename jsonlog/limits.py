@@ -8,7 +8,8 @@ when a limit bites does it shrink a copy and encode again:
 
 1. every string longer than ``max_string_length`` (the message: longer than
    ``max_message_length``, or ``max_string_length`` when that is not set)
-   keeps its first characters and an ellipsis; an object or list with more
+   keeps its first characters and an ellipsis (a multi-line one, such as a
+   traceback, its first and its last characters around the ellipsis); an object or list with more
    than ``max_keys`` entries keeps the first ones;
    containers nested deeper than ``max_depth`` become a short marker text;
 2. if the line is still longer than ``max_line_bytes``: other strings are cut
@@ -477,10 +478,18 @@ def _listed(names: list[str]) -> list[str]:
 
 
 def _clip_text(text: str, limit: int | None, path: str, names: list[str]) -> str:
+    """Return ``text`` within ``limit`` characters, an ellipsis marking the cut.
+
+    A one-line text keeps its start. A multi-line text (a traceback) keeps its
+    start and its end: a traceback's last line names the exception.
+    """
     if limit is None or len(text) <= limit:
         return text
     names.append(path)
-    return text[:limit] + ELLIPSIS
+    if "\n" not in text:
+        return text[:limit] + ELLIPSIS
+    head = limit // 2
+    return text[:head] + ELLIPSIS + text[len(text) - (limit - head) :]
 
 
 def _clip_all(value: Any, limit: int) -> Any:

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import logging.config
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +293,27 @@ class TestWhatSurvives:
         data = json.loads(line_of(formatter, "order placed", blob="b" * 5000))
         assert data["message"] == "order placed"
         assert "message" not in data[TRUNCATED_KEY]
+
+    def test_traceback_keeps_its_last_line(self) -> None:
+        """A traceback cut by max_string_length keeps its start and the exception line."""
+
+        def recurse(depth: int) -> None:
+            if depth:
+                recurse(depth - 1)
+            raise ValueError("the reason")
+
+        try:
+            recurse(30)
+        except ValueError:
+            record = logging.LogRecord(
+                "app", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+            )
+        data = json.loads(JsonFormatter(DEFAULT_FMT, max_string_length=300).format(record))
+        text = data["exc_info"]
+        assert len(text) == 300 + len(ELLIPSIS)
+        assert text.startswith("Traceback (most recent call last):")
+        assert text.endswith("ValueError: the reason")
+        assert "exc_info" in data[TRUNCATED_KEY]
 
     def test_clipped_priority_field_is_named(self) -> None:
         """A logger name clipped to fit the line is named; a message that fits is not."""
