@@ -91,7 +91,10 @@ def default(obj: Any) -> Any:
     """
     handler = _HANDLERS.get(type(obj))
     if handler is None:
-        handler = _handler(obj)
+        try:
+            handler = _handler(obj)
+        except Exception:  # an object whose attribute lookups raise
+            return safe_str(obj)
         # Every rule below depends on the type alone, except for classes
         # themselves (an Enum class, any other class): those are not cached.
         if not isinstance(obj, type) and len(_HANDLERS) < _MAX_HANDLERS:
@@ -152,9 +155,10 @@ def _record_handler(obj: Any) -> Default:
         return _namespace_dict
     if hasattr(kind, "__attrs_attrs__"):
         return _attrs_dict
-    if callable(getattr(obj, "model_dump", None)):  # pydantic 2
+    # Looked up on the class: a mock answers any attribute its instance is asked for.
+    if callable(getattr(kind, "model_dump", None)):  # pydantic 2
         return _pydantic_dict
-    if hasattr(kind, "__fields__") and callable(getattr(obj, "dict", None)):  # pydantic 1
+    if hasattr(kind, "__fields__") and callable(getattr(kind, "dict", None)):  # pydantic 1
         return _pydantic_v1_dict
     return safe_str
 

@@ -9,8 +9,8 @@ when a limit bites does it shrink a copy and encode again:
 1. every string longer than ``max_string_length`` (the message: longer than
    ``max_message_length``, or ``max_string_length`` when that is not set)
    keeps its first characters and an ellipsis (a multi-line one, such as a
-   traceback, its first and its last characters around the ellipsis); an object or list with more
-   than ``max_keys`` entries keeps the first ones;
+   traceback, its first and its last characters around the ellipsis); an
+   object or list with more than ``max_keys`` entries keeps the first ones;
    containers nested deeper than ``max_depth`` become a short marker text;
 2. if the line is still longer than ``max_line_bytes``: other strings are cut
    shorter, then the largest fields are dropped, then the message is cut to

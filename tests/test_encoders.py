@@ -9,6 +9,7 @@ import enum
 import json
 import pathlib
 import sys
+import unittest.mock
 import uuid
 from collections import OrderedDict, namedtuple
 from types import MappingProxyType, SimpleNamespace
@@ -125,6 +126,24 @@ class TestDefault:
         broken = Broken(1)
         del broken.x
         assert default(broken) == "Broken!"
+
+    def test_mock_is_its_string(self) -> None:
+        """A mock, which answers any attribute, is not taken for a model."""
+        mock = unittest.mock.Mock(name="svc")
+        assert default(mock) == str(mock)
+
+    def test_attribute_lookup_raising_falls_back_to_str(self) -> None:
+        """An object whose class answers attribute lookups with an error still gets a string."""
+
+        class Meta(type):
+            def __getattr__(cls, name: str) -> Any:
+                raise RuntimeError(name)
+
+        class Odd(metaclass=Meta):
+            def __str__(self) -> str:
+                return "odd"
+
+        assert default(Odd()) == "odd"
 
     def test_failing_model_dump_falls_back_to_str(self) -> None:
         """A model whose model_dump raises still gets its string."""
