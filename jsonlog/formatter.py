@@ -50,6 +50,8 @@ RFC3339 = "rfc3339"
 """``datefmt`` value for an RFC 3339 ``asctime`` with milliseconds and offset."""
 _RFC3339_NAMES = frozenset({"rfc3339", "iso8601", "iso"})
 _ENCODER_NAMES = ("orjson", "json")
+_DEFAULT_CENSOR = "[REDACTED]"
+"""The default ``censor``: redaction's ``DEFAULT_CENSOR``, without importing redaction."""
 _PRIORITY_KEYS = ("asctime", "timestamp", "created", "levelname", "levelno", "name")
 _CALLABLE_OPTIONS = frozenset({"json_default", "json_encoder", "json_serializer", "encoder"})
 
@@ -193,7 +195,7 @@ class JsonFormatter(logging.Formatter):
         redact: bool | Sequence[str] | Mapping[str, Any] | redaction.Redactor | None = None,
         redact_paths: Sequence[str] | None = None,
         redact_patterns: Sequence[str | re.Pattern[str]] | None = None,
-        censor: str | None = "[REDACTED]",
+        censor: str | None = _DEFAULT_CENSOR,
         max_message_length: int | None = None,
         max_string_length: int | None = None,
         max_line_bytes: int | None = None,
@@ -769,7 +771,7 @@ def _redactor(
 ) -> redaction.Redactor | None:
     """Return the redactor the keywords ask for, importing redaction only when asked."""
     if redact in (None, False) and not redact_paths and not redact_patterns:
-        if censor != "[REDACTED]":  # not the default: the user meant something
+        if censor != _DEFAULT_CENSOR:  # not the default: the user meant something
             raise ValueError(f"censor={censor!r} has no effect without redaction: add redact=True")
         return None
     from jsonlog import redaction  # noqa: PLC0415 - only formatters that redact need it

@@ -24,7 +24,7 @@ returned as it is.
 Speed: the formatter wraps its encoder with :meth:`Redactor.wrap`. The record
 is encoded as usual and the line checked once, exactly, for anything that
 could be a secret (a key ending with a listed name, ``bearer``, ``basic``,
-``://``; see :class:`RedactingEncoder`); only then is a redacted copy made and
+``://``, ``name=``; see :class:`RedactingEncoder`); only then is a redacted copy made and
 encoded. With redaction paths or your own patterns, every record is walked.
 A formatter subclass that overrides ``jsonify_log_record`` or
 ``serialize_log_record`` gets the redactor as a
@@ -122,7 +122,6 @@ _URL = re.compile(rb"://").search  # quicker than bytes.find here
 _LOWER_B = re.compile(rb"b(?i:earer|asic)").search
 _UPPER_B = re.compile(rb"B(?i:earer|asic)").search
 _WORDS = re.compile(r"(?i:bearer|basic)").search
-_NEVER = re.compile(rb"(?!)").search
 # A key name the text search can find: every encoder of ours writes it as it is
 # (printable ASCII but the quote and the backslash; json.dumps escapes the rest).
 _PLAIN_NAME = re.compile(r"[ !#-\[\]-~]*")
@@ -492,11 +491,9 @@ class RedactingEncoder:
         self._keys = re.compile(redactor.key_trigger).search
         # "name=" for the parameter pattern: in a line (ASCII case folding; the
         # names are ASCII) and in text (Unicode case folding, as the pattern).
-        names = redactor.parameter_names
-        self._parameters = (
-            re.compile(rb"(?i)(?:" + names.encode("ascii") + rb")=").search if names else _NEVER
-        )
-        self._parameters_text = re.compile(rf"(?i)(?:{names})=").search if names else None
+        names = redactor.parameter_names or "(?!)"  # none without the defaults: never
+        self._parameters = re.compile(rb"(?i)(?:" + names.encode("ascii") + rb")=").search
+        self._parameters_text = re.compile(rf"(?i)(?:{names})=").search
         # Our encoders (not a user's serializer or encoder class) escape only
         # control and non-ASCII characters: what the text shows is known.
         ours = isinstance(encoder, encoders.OrjsonEncoder) or (
@@ -608,7 +605,7 @@ class RedactingEncoder:
         return (
             line.find(b"://") < 0
             and _WORDS(text) is None
-            and (61 not in line or self._parameters_text is None or not self._parameters_text(text))
+            and (61 not in line or self._parameters_text(text) is None)
         )
 
     def _learn(self, mapping: Mapping[Any, Any]) -> bool:
